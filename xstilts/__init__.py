@@ -1,0 +1,1 @@
+"""xstilts: intermediate-task training for zero-shot cross-lingual transfer."""
