@@ -1,0 +1,22 @@
+# xstilts: intermediate-task training for zero-shot cross-lingual transfer (XTREME-R).
+# The experiment's coordinates are paths (see xstilts/paths.py); `snakemake <a score file>`
+# regenerates one cell, `snakemake all` the whole study of the config.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/data.smk"
+include: "rules/models.smk"
+include: "rules/training.smk"
+include: "rules/evaluation.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        **summary_outputs(),

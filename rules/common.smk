@@ -1,0 +1,93 @@
+# Shared helpers: the validated study, path templates and input functions.
+import sys
+
+sys.path.insert(0, workflow.basedir)
+
+from xstilts import paths
+from xstilts.config import ConfigError, Study, validate_config
+
+try:
+    STUDY = Study(config)
+except ConfigError as err:
+    raise WorkflowError(f"invalid configuration:\n{err}") from None
+
+RES = STUDY.resources_dir
+OUT = STUDY.results_dir
+PRETRAINED_MODELS = [m for m in STUDY.models if STUDY.model_source(m) == "pretrain"] or ["NONE"]
+
+
+wildcard_constraints:
+    model="|".join(STUDY.models),
+    recipe="[^/]+",
+    task="[^/]+",
+    seed=r"\d+",
+    split="[^/]+",
+    dataset="[^/]+",
+    lang="[^/.]+",
+
+
+def tokenizer_dir(model):
+    return paths.TOKENIZER.format(res=RES, model=model)
+
+
+def feature_dirs(model, task, stage=None, splits=("train", "dev")):
+    """Tokenised train/dev data a task needs for one model."""
+    spec = STUDY.tasks[task]
+    refs = [getattr(spec, s) for s in splits]
+    return [paths.features(RES, model, r.dataset, r.split) for r in refs if r is not None]
+
+
+def data_dirs(task, splits=("train", "dev", "test")):
+    spec = STUDY.tasks[task]
+    refs = [getattr(spec, s) for s in splits]
+    return sorted({paths.data(RES, r.dataset) for r in refs if r is not None})
+
+
+def stage_inputs(wildcards):
+    chain = wildcards.chain.split("/")
+    if any(stage not in (config.get("stages") or {}) for stage in chain):
+        raise WorkflowError(f"unknown stage in chain {wildcards.chain!r}; stages: {list(config['stages'])}")
+    parent = "/".join(chain[:-1])
+    tasks = STUDY.stage(chain[-1])["tasks"]
+    return {
+        "init": paths.chain_start(RES, OUT, wildcards.model, wildcards.seed, parent),
+        "features": [d for t in tasks for d in feature_dirs(wildcards.model, t)],
+        "data": [d for t in tasks for d in data_dirs(t, ("dev",))],
+    }
+
+
+def target_inputs(wildcards):
+    if wildcards.recipe not in STUDY.recipes:
+        raise WorkflowError(f"unknown recipe {wildcards.recipe!r}; recipes: {STUDY.recipes}")
+    return {
+        "init": paths.chain_start(RES, OUT, wildcards.model, wildcards.seed, STUDY.chain_id(wildcards.recipe)),
+        "features": feature_dirs(wildcards.model, wildcards.task),
+        "data": data_dirs(wildcards.task, ("dev",)),
+    }
+
+
+def trained_model_for(task):
+    """The model a target is evaluated with: its own, or the one it borrows (Tatoeba)."""
+    source = STUDY.tasks[task].encoder_from or task
+    return paths.TARGET_MODEL.replace("{out}", OUT).replace("{task}", source)
+
+
+def cell_files(template, task):
+    return [
+        template.format(out=OUT, model=m, recipe=r, task=task, seed=s, lang=lang)
+        for m in STUDY.models
+        for r in STUDY.recipes
+        for s in STUDY.seeds
+        for lang in STUDY.test_languages(task)
+    ]
+
+
+def all_score_files():
+    return [f for task in STUDY.targets for f in cell_files(paths.SCORE, task)]
+
+
+def summary_outputs():
+    return {
+        name.split(".")[0] if name != "table.md" else "markdown": paths.SUMMARY.format(out=OUT, name=name)
+        for name in ("scores.csv", "table.csv", "table.md")
+    }

@@ -1,0 +1,36 @@
+# Starting encoders. The embedded default trains a tiny MLM from scratch; hub models are fetched.
+
+
+def corpus_dir(wildcards, key):
+    return paths.data(RES, config["models"][wildcards.model][key]["corpus"])
+
+
+rule train_tokenizer:
+    input:
+        corpus=lambda wc: corpus_dir(wc, "tokenizer"),
+    output:
+        directory(paths.TOKENIZER.format(res=RES, model="{model}")),
+    wildcard_constraints:
+        model="|".join(PRETRAINED_MODELS),
+    log:
+        f"{RES}/logs/models/{{model}}/tokenizer.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/train_tokenizer.py"
+
+
+rule pretrain:
+    input:
+        tokenizer=paths.TOKENIZER.format(res=RES, model="{model}"),
+        corpus=lambda wc: corpus_dir(wc, "pretrain"),
+    output:
+        directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),
+    wildcard_constraints:
+        model="|".join(PRETRAINED_MODELS),
+    log:
+        f"{RES}/logs/models/{{model}}/pretrain.log",
+    conda:
+        "../envs/train.yaml"
+    script:
+        "../scripts/pretrain.py"

@@ -1,0 +1,248 @@
+"""Hand-computed checks of xstilts.metrics against the official XTREME(-R) scoring rules."""
+
+import pytest
+
+from xstilts.metrics import (
+    METRICS,
+    accuracy,
+    map_at_k,
+    mlqa_normalize,
+    mlqa_scores,
+    retrieval_accuracy,
+    seqeval_scores,
+    squad_normalize,
+    squad_scores,
+)
+
+approx = pytest.approx
+
+# --------------------------------------------------------------------------- accuracy
+
+
+def test_accuracy_hand_computed():
+    # matches at positions 0 and 2 -> 2/4 = 50%
+    assert accuracy([1, 0, 2, 2], [1, 1, 2, 0]) == {"accuracy": approx(50.0)}
+    assert accuracy(["entailment"], ["entailment"])["accuracy"] == approx(100.0)
+
+
+@pytest.mark.parametrize("preds,refs", [([1, 2], [1]), ([], [])])
+def test_accuracy_validates(preds, refs):
+    with pytest.raises(ValueError):
+        accuracy(preds, refs)
+
+
+# --------------------------------------------------------------------------- seqeval
+
+
+def test_seqeval_split_entity():
+    # gold: PER(0-1), LOC(3); pred: PER(0), PER(1), LOC(3) -> 1 correct (LOC)
+    # P = 1/3, R = 1/2, F1 = 2*(1/3)*(1/2)/(1/3+1/2) = (1/3)/(5/6) = 0.4
+    out = seqeval_scores([["B-PER", "B-PER", "O", "B-LOC"]], [["B-PER", "I-PER", "O", "B-LOC"]])
+    assert out == {"f1": approx(40.0), "precision": approx(100 / 3), "recall": approx(50.0)}
+
+
+def test_seqeval_i_without_b_starts_entity():
+    # "I-PER I-PER" is read as one PER(0-1) entity (conlleval default mode) -> exact match
+    assert seqeval_scores([["I-PER", "I-PER"]], [["B-PER", "I-PER"]])["f1"] == approx(100.0)
+    # "O I-LOC" == "O B-LOC"; second sentence: pred misses ORG -> P = 1/1, R = 1/2, F1 = 2/3
+    out = seqeval_scores([["O", "I-LOC"], ["O", "O"]], [["O", "B-LOC"], ["B-ORG", "O"]])
+    assert out["precision"] == approx(100.0)
+    assert out["recall"] == approx(50.0)
+    assert out["f1"] == approx(200 / 3)
+
+
+def test_seqeval_nothing_predicted_is_zero():
+    out = seqeval_scores([["O", "O"]], [["B-PER", "O"]], token_accuracy=True)
+    assert out["f1"] == 0.0 and out["precision"] == 0.0 and out["recall"] == 0.0
+    assert out["token_accuracy"] == approx(50.0)  # 1 of 2 tokens right
+
+
+def test_seqeval_pos_tags_are_chunked():
+    # bare UPOS tags: first char = prefix, rest = type; identical neighbours merge.
+    # gold chunks: DET(0) NOUN(1-2) VERB(3); pred: DET(0) NOUN(1) VERB(2-3)
+    # only DET matches -> P = R = F1 = 1/3, while token accuracy = 3/4
+    out = seqeval_scores(
+        [["DET", "NOUN", "VERB", "VERB"]], [["DET", "NOUN", "NOUN", "VERB"]], token_accuracy=True
+    )
+    assert out["f1"] == approx(100 / 3)
+    assert out["precision"] == approx(100 / 3)
+    assert out["token_accuracy"] == approx(75.0)
+
+
+def test_seqeval_pos_sentence_final_x_not_counted():
+    # "X" has type "_" like the "O" sentinel, so a sentence-final X chunk never closes.
+    # gold chunks: NOUN(0) only; pred: VERB(0) -> 0 correct -> F1 0 (50 if X counted)
+    out = seqeval_scores([["VERB", "X"]], [["NOUN", "X"]], token_accuracy=True)
+    assert out["f1"] == 0.0
+    assert out["token_accuracy"] == approx(50.0)
+
+
+@pytest.mark.parametrize(
+    "pred,gold",
+    [([["O"]], [["O"], ["O"]]), ([["O", "O"]], [["O"]]), ([], [])],
+)
+def test_seqeval_validates(pred, gold):
+    with pytest.raises(ValueError):
+        seqeval_scores(pred, gold)
+
+
+# --------------------------------------------------------------------------- SQuAD
+
+
+def test_squad_hand_computed_with_missing_prediction():
+    refs = {"q1": ["Denver Broncos"], "q2": ["the Eiffel Tower", "Eiffel"], "q3": ["1990"]}
+    preds = {"q1": "Broncos", "q2": "The Eiffel Tower!", "extra": "ignored"}
+    # q1: [broncos] vs [denver, broncos]: P=1, R=1/2, F1=2/3, EM 0
+    # q2: "eiffel tower" == "eiffel tower": F1 1, EM 1
+    # q3: unanswered -> 0, 0
+    # F1 = (2/3 + 1 + 0)/3 = 5/9; EM = 1/3
+    out = squad_scores(preds, refs)
+    assert out == {"f1": approx(500 / 9), "exact_match": approx(100 / 3), "n": 3}
+
+
+def test_squad_max_over_gold():
+    # vs "the Eiffel Tower": [eiffel] vs [eiffel, tower] -> F1 2/3, EM 0; vs "Eiffel": 1, 1
+    out = squad_scores({"q": "Eiffel"}, {"q": ["the Eiffel Tower", "Eiffel"]})
+    assert out["f1"] == approx(100.0) and out["exact_match"] == approx(100.0)
+
+
+def test_squad_repeated_tokens_counter_overlap():
+    # pred [cat, cat, cat] ("the" dropped), gold [cat, sat]: overlap min(3,1) = 1
+    # P = 1/3, R = 1/2, F1 = 2*(1/6)/(5/6) = 0.4
+    assert squad_scores({"q": "the cat cat cat"}, {"q": ["cat sat"]})["f1"] == approx(40.0)
+
+
+def test_squad_empty_and_punctuation_only():
+    assert squad_scores({"q": ""}, {"q": ["Paris"]}) == {"f1": 0.0, "exact_match": 0.0, "n": 1}
+    # both normalise to "": EM 1, but F1 0 (no common tokens)
+    assert squad_scores({"q": "!!!"}, {"q": ["..."]})["exact_match"] == approx(100.0)
+    assert squad_scores({"q": "!!!"}, {"q": ["..."]})["f1"] == 0.0
+    assert squad_scores({"q": "The"}, {"q": ["a"]})["exact_match"] == approx(100.0)
+
+
+def test_squad_normalisation_details():
+    assert squad_normalize("  The  Theater, an   ART!  ") == "theater art"
+    # SQuAD drops only ASCII punctuation: guillemets survive -> no match
+    assert squad_normalize("«Paris»") == "«paris»"
+    assert squad_scores({"q": "«Paris»"}, {"q": ["Paris"]})["f1"] == 0.0
+
+
+@pytest.mark.parametrize("refs", [{}, {"q": []}, {"q": "Paris"}])
+def test_squad_validates(refs):
+    with pytest.raises(ValueError):
+        squad_scores({"q": "Paris"}, refs)
+
+
+# --------------------------------------------------------------------------- MLQA
+
+
+def test_mlqa_chinese_mixed_segmentation():
+    # each CJK char is a token: [北, 京] vs [北, 京, 大, 学]: P=1, R=2/4, F1 = 2/3
+    out = mlqa_scores({"q": "北京"}, {"q": ["北京大学"]}, "zh")
+    assert out["f1"] == approx(200 / 3) and out["exact_match"] == 0.0
+    # "2008年北京奥运会" -> [2008, 年, 北, 京, 奥, 运, 会] (7) vs 5 chars, 5 common
+    # P = 5/7, R = 1, F1 = 2*(5/7)/(12/7) = 5/6
+    assert mlqa_normalize("2008年北京奥运会", "zh") == "2008 年 北 京 奥 运 会"
+    assert mlqa_scores({"q": "2008年北京奥运会"}, {"q": ["北京奥运会"]}, "zh")["f1"] == approx(
+        250 / 3
+    )
+    # latin run stays one token: [iphone, 手, 机] vs [iphone]: P=1/3, R=1 -> F1 = 0.5
+    assert mlqa_scores({"q": "iPhone手机"}, {"q": ["iphone"]}, "zh")["f1"] == approx(50.0)
+    # full-width punctuation removed -> exact match
+    assert mlqa_scores({"q": "“北京。”"}, {"q": ["北京"]}, "zh")["exact_match"] == approx(100.0)
+    # without mixed segmentation "北京" vs "北京大学" are different single tokens
+    assert mlqa_scores({"q": "北京"}, {"q": ["北京大学"]}, "hi")["f1"] == 0.0
+
+
+def test_mlqa_arabic_al_removed_everywhere():
+    # official re.sub('\sال^|ال', ' ', ...) removes every 'ال', also inside words
+    assert mlqa_normalize("الكتاب", "ar") == "كتاب"
+    assert mlqa_normalize("مالك", "ar") == "م ك"
+    assert mlqa_scores({"q": "كتاب"}, {"q": ["الكتاب"]}, "ar")["exact_match"] == approx(100.0)
+    # [م, ك] vs [م]: P = 1/2, R = 1 -> F1 = 2/3
+    assert mlqa_scores({"q": "مالك"}, {"q": ["م"]}, "ar")["f1"] == approx(200 / 3)
+
+
+def test_mlqa_spanish_german_vietnamese_articles():
+    assert mlqa_scores({"q": "casa"}, {"q": ["La casa"]}, "es")["exact_match"] == approx(100.0)
+    assert mlqa_normalize("El Niño y los niños", "es") == "niño y niños"
+    assert mlqa_normalize("Der Spiegel, dem Haus", "de") == "spiegel haus"
+    assert mlqa_normalize("Derby", "de") == "derby"  # word boundary respected
+    assert mlqa_normalize("cái bàn", "vi") == "bàn"
+    # English does not strip Spanish articles: [la, casa] vs [casa]: P=1/2, R=1 -> F1 2/3
+    assert mlqa_scores({"q": "la casa"}, {"q": ["casa"]}, "en")["f1"] == approx(200 / 3)
+    # Hindi strips no articles at all
+    assert mlqa_scores({"q": "the x"}, {"q": ["x"]}, "hi")["f1"] == approx(200 / 3)
+
+
+def test_mlqa_unicode_punctuation_and_missing():
+    refs = {"q1": ["Paris"], "q2": ["Rome", "Roma"]}
+    # q1: «Paris» -> "paris" (Unicode P* removed): 1/1; q2 unanswered: 0 -> 50 / 50
+    out = mlqa_scores({"q1": "«Paris»"}, refs, "en")
+    assert out == {"f1": approx(50.0), "exact_match": approx(50.0), "n": 2}
+    # ASCII symbols of string.punctuation ($ + ^ | ~, Unicode category S*) go too
+    assert mlqa_normalize("$100 + tax ^|~", "en") == "100 tax"
+    # punctuation-only on both sides: EM 1, F1 0
+    out = mlqa_scores({"q": "¿?"}, {"q": ["—"]}, "es")
+    assert out["exact_match"] == approx(100.0) and out["f1"] == 0.0
+
+
+def test_mlqa_validates():
+    with pytest.raises(ValueError, match="unknown language"):
+        mlqa_scores({"q": "x"}, {"q": ["x"]}, "fr")
+    with pytest.raises(ValueError):
+        mlqa_scores({}, {}, "en")
+
+
+# --------------------------------------------------------------------------- retrieval
+
+
+def test_map_at_k_hand_computed():
+    ranked = [["a", "x", "b", "y", "c"], ["z", "g", "w"]]
+    gold = [["a", "b", "c"], ["g"]]
+    # q1: hits at ranks 1, 3, 5: (1/1 + 2/3 + 3/5) / min(3, 20) = (34/15)/3 = 34/45
+    # q2: hit at rank 2: (1/2) / 1 = 1/2;  mean = (34/45 + 1/2)/2 = 113/180
+    assert map_at_k(ranked, gold) == {"map@20": approx(100 * 113 / 180)}
+    assert METRICS["map@20"](ranked, gold)["map@20"] == approx(100 * 113 / 180)
+
+
+def test_map_at_k_cutoff_and_divisor():
+    # fewer gold than k (k=2, 2 gold): hit at rank 2 only (b at rank 3 is beyond k)
+    # (1/2) / min(2, 2) = 0.25
+    assert map_at_k([["x", "a", "b"]], [["a", "b"]], k=2) == {"map@2": approx(25.0)}
+    # more gold than k: (1/1 + 2/2) / min(3, 2) = 1
+    assert map_at_k([["a", "b", "c"]], [["a", "b", "c"]], k=2)["map@2"] == approx(100.0)
+    # 1 gold, k=5: hit at rank 3 -> (1/3)/1
+    assert map_at_k([["x", "y", "g"]], [["g"]], k=5)["map@5"] == approx(100 / 3)
+    # gold at rank 21 is outside the top 20 -> 0
+    ranked = [[f"c{i}" for i in range(20)] + ["g"]]
+    assert map_at_k(ranked, [["g"]])["map@20"] == 0.0
+
+
+def test_map_at_k_duplicates_count_once():
+    # [a, a, b], gold {a, b}: rank1 hit 1/1; rank2 duplicate skipped; rank3 hit 2/3
+    # (1 + 2/3) / 2 = 5/6
+    assert map_at_k([["a", "a", "b"]], [["a", "b"]], k=3)["map@3"] == approx(500 / 6)
+
+
+@pytest.mark.parametrize(
+    "ranked,gold,k",
+    [([["a"]], [["a"], ["b"]], 20), ([["a"]], [[]], 20), ([], [], 20), ([["a"]], [["a"]], 0)],
+)
+def test_map_at_k_validates(ranked, gold, k):
+    with pytest.raises(ValueError):
+        map_at_k(ranked, gold, k=k)
+
+
+def test_retrieval_accuracy():
+    ranked = [["a", "b"], ["c", "d"], ["e"], []]
+    gold = [["a"], ["d"], ["f", "e"], ["x"]]
+    # top-1 hits: q1 (a), q3 (e); q2 has gold at rank 2 only; q4 empty ranking -> 2/4
+    assert retrieval_accuracy(ranked, gold) == {"accuracy": approx(50.0)}
+    with pytest.raises(ValueError):
+        retrieval_accuracy([["a"]], [])
+
+
+def test_registry():
+    assert set(METRICS) == {"accuracy", "seqeval", "squad", "mlqa", "map@20", "retrieval_accuracy"}
+    assert METRICS["mlqa"]({"q": "la casa"}, {"q": ["casa"]}, lang="es")["f1"] == approx(100.0)

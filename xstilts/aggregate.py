@@ -1,0 +1,117 @@
+"""The results table: a cheap scan over score files into pandas.
+
+Per task: mean over the task's languages (QA by F1), then mean and standard deviation over
+seeds. XTREME-R-style average: mean of the task scores of one seed, then mean/std over seeds;
+per-category means likewise. Rows are (model, recipe), columns are target tasks.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xstilts.io import atomic_path, read_json, write_text
+
+CATEGORY_ORDER = ["classification", "structured_prediction", "question_answering", "retrieval",
+                  "sentence_retrieval"]
+
+
+def load_scores(score_files: list[str]) -> pd.DataFrame:
+    rows = []
+    for path in score_files:
+        record = read_json(path)
+        cell = record["cell"]
+        rows.append({
+            **cell,
+            "score": record["score"],
+            "primary": record["primary"],
+            "category": record["task"]["category"],
+            "setting": record["setting"],
+            "n_examples": record["n_examples"],
+            "exact_match": record["metrics"].get("exact_match"),
+            "path": path,
+        })
+    if not rows:
+        raise ValueError("no score files to aggregate")
+    return pd.DataFrame(rows)
+
+
+def _fmt(mean: float, std: float) -> str:
+    return f"{mean:.1f}" if pd.isna(std) else f"{mean:.1f} ± {std:.1f}"
+
+
+def summarise(scores: pd.DataFrame, targets: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(per-seed task means, summary with mean/std over seeds) per (model, recipe)."""
+    per_seed = scores.groupby(["model", "recipe", "task", "seed"], as_index=False).agg(
+        score=("score", "mean"), category=("category", "first"), setting=("setting", "first"),
+        languages=("language", "nunique"))
+    wide = per_seed.pivot_table(index=["model", "recipe", "seed"], columns="task", values="score")
+    wide = wide.reindex(columns=[t for t in targets if t in wide.columns])
+    categories = per_seed.groupby("task")["category"].first()
+    for category in CATEGORY_ORDER:
+        members = [t for t in wide.columns if categories.get(t) == category]
+        if members:
+            wide[f"cat:{category}"] = wide[members].mean(axis=1)
+    task_cols = [t for t in targets if t in wide.columns]
+    # The average needs every target; a missing task leaves it empty rather than biased.
+    wide["average"] = wide[task_cols].mean(axis=1) if len(task_cols) == len(targets) else float("nan")
+    summary = wide.groupby(["model", "recipe"]).agg(["mean", "std"])
+    return per_seed, summary
+
+
+def build_tables(study, score_files: list[str], outputs: dict[str, str]) -> None:
+    scores = load_scores(score_files)
+    targets = [t for t in study.targets]
+    per_seed, summary = summarise(scores, targets)
+    with atomic_path(outputs["scores"]) as tmp:
+        scores.drop(columns=["path"]).to_csv(tmp, index=False)
+    flat = summary.copy()
+    flat.columns = [f"{col}_{stat}" for col, stat in flat.columns]
+    order = {r: i for i, r in enumerate(study.recipes)}
+    flat = flat.reset_index().sort_values(["model", "recipe"], key=lambda s: s.map(order) if s.name == "recipe" else s)
+    with atomic_path(outputs["table"]) as tmp:
+        flat.to_csv(tmp, index=False, float_format="%.4f")
+    write_text(outputs["markdown"], markdown(study, scores, per_seed, flat, targets))
+
+
+def markdown(study, scores: pd.DataFrame, per_seed: pd.DataFrame, flat: pd.DataFrame, targets: list[str]) -> str:
+    columns = [t for t in targets if f"{t}_mean" in flat.columns]
+    cats = [c for c in CATEGORY_ORDER if f"cat:{c}_mean" in flat.columns]
+    non_zero_shot = per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
+    baseline = (study.config.get("aggregate") or {}).get("baseline", "baseline")
+    header = ["model", "recipe", *columns, *[f"cat:{c}" for c in cats], "average", f"Δ avg vs {baseline}"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    base_avg = flat.set_index(["model", "recipe"])["average_mean"]
+    for _, row in flat.iterrows():
+        cells = [row["model"], row["recipe"]]
+        for task in columns:
+            mark = " †" if (row["recipe"], task) in non_zero_shot.index else ""
+            cells.append(_fmt(row[f"{task}_mean"], row[f"{task}_std"]) + mark)
+        cells += [_fmt(row[f"cat:{c}_mean"], row[f"cat:{c}_std"]) for c in cats]
+        cells.append(_fmt(row["average_mean"], row["average_std"]))
+        ref = base_avg.get((row["model"], baseline))
+        cells.append("" if ref is None or pd.isna(ref) else f"{row['average_mean'] - ref:+.1f}")
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    notes = [
+        "",
+        f"Study `{study.config['study']}`, config hash `{study.hash}`; seeds {study.seeds} "
+        "(cells: mean ± standard deviation over seeds).",
+        "Task score: mean over the task's test languages of its primary metric "
+        "(accuracy; seqeval F1 for tagging; F1 for QA; mAP@20 for QA/entity retrieval; accuracy for "
+        "sentence retrieval). Average: mean of the task scores per seed, then over seeds; categories likewise.",
+        "Model selection on English dev only. † marks cells that are not zero-shot "
+        "(a stage saw the target's labelled data in another language).",
+        "",
+        "| task | metric | languages |",
+        "|---|---|---|",
+    ]
+    for task in columns:
+        spec = study.tasks[task]
+        langs = " ".join(study.test_languages(task))
+        extra = ""
+        if spec.head == "retrieval":
+            settings = study.retrieval_settings(task)
+            extra = f" (layer {settings['layer']}, {settings['pooling']} pooling, {settings['direction']})"
+            if spec.encoder_from:
+                extra += f", encoder of the {spec.encoder_from} model"
+        notes.append(f"| {task} | {spec.primary}{extra} | {langs} |")
+    return "\n".join(lines + notes) + "\n"

@@ -1,0 +1,331 @@
+"""Study configuration: schema validation, name checks against the registries, and the
+helpers that turn a config into chains, hyperparameters, languages and paths.
+
+Imported by the Snakefile at parse time, so it stays light (yaml + jsonschema only).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from xstilts import registry
+from xstilts.registry import TaskSpec
+
+# Metric names a task may use; kept here (not imported from xstilts.metrics) so parsing the
+# Snakefile does not import scoring libraries. tests/test_config.py checks the two agree.
+METRIC_NAMES = ("accuracy", "seqeval", "seqeval_pos", "squad", "mlqa", "map@20", "retrieval_accuracy")
+# The primary score each metric reports.
+METRIC_PRIMARIES = {
+    "accuracy": ("accuracy",),
+    "seqeval": ("f1",),
+    "seqeval_pos": ("f1", "token_accuracy"),
+    "squad": ("f1", "exact_match"),
+    "mlqa": ("f1", "exact_match"),
+    "map@20": ("map@20",),
+    "retrieval_accuracy": ("accuracy",),
+}
+STAGE_SEP = "/"  # chains are nested folders: stages/pawsx/mnli
+
+
+class ConfigError(ValueError):
+    """A configuration problem, reported as one readable message naming the culprit."""
+
+
+def _schema() -> dict:
+    text = resources.files("xstilts.specs").joinpath("config.schema.yaml").read_text()
+    return yaml.safe_load(text)
+
+
+def _where(path) -> str:
+    out = "config"
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _schema_message(error: jsonschema.ValidationError) -> str:
+    where = _where(error.absolute_path)
+    if error.validator == "enum":
+        allowed = ", ".join(map(str, error.validator_value))
+        return f"{where}: {error.instance!r} is not allowed; allowed values: {allowed}"
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        props = error.schema.get("properties") or {}
+        ref = error.schema.get("$ref")
+        if ref:
+            props = {**props, **_resolve_ref(ref).get("properties", {})}
+        allowed = ", ".join(sorted(props)) or "(none)"
+        return f"{where}: {error.message}; allowed keys: {allowed}"
+    if error.validator == "required":
+        return f"{where}: {error.message}"
+    if error.validator == "type":
+        return f"{where}: {error.instance!r} should be of type {error.validator_value}"
+    return f"{where}: {error.message}"
+
+
+def _resolve_ref(ref: str) -> dict:
+    node: Any = _schema()
+    for part in ref.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _unknown(kind: str, name: Any, allowed, where: str) -> str:
+    allowed = sorted(allowed)
+    hint = difflib.get_close_matches(str(name), allowed, n=1)
+    suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+    return f"{where}: unknown {kind} {name!r}{suggestion}; allowed: {', '.join(allowed) or '(none)'}"
+
+
+def validate_config(config: dict) -> None:
+    """Raise ConfigError listing every problem; schema first, then names against registries."""
+    if not isinstance(config, dict):
+        raise ConfigError("config: expected a mapping at the top level (is the YAML file empty?)")
+    validator = jsonschema.Draft202012Validator(_schema())
+    errors = sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        raise ConfigError("\n".join(_schema_message(e) for e in errors))
+    problems = _name_problems(config)
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
+def _name_problems(config: dict) -> list[str]:
+    problems: list[str] = []
+    task_specs = registry.tasks(config)
+    dataset_specs = registry.dataset_dicts(config)
+    targets = {n for n, t in task_specs.items() if t.is_target}
+    trainable = {n for n, t in task_specs.items() if t.trainable}
+
+    for name, spec in task_specs.items():
+        where = f"tasks.{name}"
+        if spec.head not in registry.HEADS:
+            problems.append(_unknown("head", spec.head, registry.HEADS, f"{where}.head"))
+        if spec.metric not in METRIC_NAMES:
+            problems.append(_unknown("metric", spec.metric, METRIC_NAMES, f"{where}.metric"))
+        elif spec.primary not in METRIC_PRIMARIES[spec.metric]:
+            problems.append(
+                _unknown("primary score", spec.primary, METRIC_PRIMARIES[spec.metric], f"{where}.primary")
+            )
+        for split in ("train", "dev", "test"):
+            ref = getattr(spec, split)
+            if ref is not None and ref.dataset not in dataset_specs:
+                problems.append(_unknown("dataset", ref.dataset, dataset_specs, f"{where}.{split}.dataset"))
+        if spec.is_target and spec.test is None:
+            problems.append(f"{where}: a target task needs a `test` entry")
+        if spec.encoder_from is not None and spec.encoder_from not in trainable:
+            problems.append(_unknown("task", spec.encoder_from, trainable, f"{where}.encoder_from"))
+
+    for name in config.get("models", {}):
+        model = config["models"][name]
+        for key in ("tokenizer", "pretrain"):
+            corpus = (model.get(key) or {}).get("corpus")
+            if corpus is not None and corpus not in dataset_specs:
+                problems.append(_unknown("dataset", corpus, dataset_specs, f"models.{name}.{key}.corpus"))
+
+    stages = config.get("stages") or {}
+    for stage_name, stage in stages.items():
+        for i, task in enumerate(stage["tasks"]):
+            if task not in trainable:
+                problems.append(_unknown("task", task, trainable, f"stages.{stage_name}.tasks[{i}]"))
+        for task, langs in (stage.get("languages") or {}).items():
+            where = f"stages.{stage_name}.languages.{task}"
+            if task not in stage["tasks"]:
+                problems.append(_unknown("task", task, stage["tasks"], where))
+            elif task in trainable:
+                available = task_specs[task].train.languages
+                problems += [_unknown("language", lang, available, where) for lang in langs if lang not in available]
+        sampling = stage.get("sampling") or {}
+        if sampling.get("method") == "temperature" and "temperature" not in sampling:
+            problems.append(f"stages.{stage_name}.sampling: method 'temperature' needs a `temperature` value")
+
+    for recipe, chain in config["recipes"].items():
+        for i, stage in enumerate(chain):
+            if stage not in stages:
+                problems.append(_unknown("stage", stage, stages, f"recipes.{recipe}[{i}]"))
+
+    for i, target in enumerate(config["targets"]):
+        if target not in targets:
+            problems.append(_unknown("target task", target, targets, f"targets[{i}]"))
+        elif (src := task_specs[target].encoder_from) and src not in config["targets"]:
+            problems.append(f"targets[{i}]: {target!r} embeds with the {src!r} model; add {src!r} to targets")
+    for target, langs in (config.get("languages") or {}).items():
+        if target not in config["targets"]:
+            problems.append(_unknown("target task", target, config["targets"], f"languages.{target}"))
+            continue
+        available = task_specs[target].test.languages
+        problems += [
+            _unknown("language", lang, available, f"languages.{target}") for lang in langs if lang not in available
+        ]
+    for target in config.get("retrieval") or {}:
+        retrieval_targets = [t for t in config["targets"] if t in targets and task_specs[t].head == "retrieval"]
+        if target not in retrieval_targets:
+            problems.append(_unknown("retrieval target", target, retrieval_targets, f"retrieval.{target}"))
+    for task in (config["training"].get("tasks") or {}):
+        if task not in task_specs:
+            problems.append(_unknown("task", task, task_specs, f"training.tasks.{task}"))
+    baseline = (config.get("aggregate") or {}).get("baseline")
+    if baseline is not None and baseline not in config["recipes"]:
+        problems.append(_unknown("recipe", baseline, config["recipes"], "aggregate.baseline"))
+    return problems
+
+
+def load_config(source: str | Path | dict) -> dict:
+    if isinstance(source, dict):
+        config = copy.deepcopy(source)
+    else:
+        path = Path(source)
+        try:
+            config = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as err:
+            raise ConfigError(f"config file not found: {path}") from err
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    validate_config(config)
+    return config
+
+
+def config_hash(config: dict) -> str:
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+class Study:
+    """A validated config plus the derived views the rules and scripts need."""
+
+    def __init__(self, config: dict):
+        validate_config(config)
+        self.config = config
+        self.tasks: dict[str, TaskSpec] = registry.tasks(config)
+        self.datasets: dict[str, dict] = registry.dataset_dicts(config)
+
+    # --- names ---------------------------------------------------------------------------
+    @property
+    def models(self) -> list[str]:
+        return list(self.config["models"])
+
+    @property
+    def recipes(self) -> list[str]:
+        return list(self.config["recipes"])
+
+    @property
+    def targets(self) -> list[str]:
+        return list(self.config["targets"])
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(self.config["seeds"])
+
+    @property
+    def results_dir(self) -> str:
+        return self.config.get("results_dir", "results")
+
+    @property
+    def resources_dir(self) -> str:
+        return self.config.get("resources_dir", "resources")
+
+    @cached_property
+    def hash(self) -> str:
+        return config_hash(self.config)
+
+    # --- chains ----------------------------------------------------------------------------
+    def chain(self, recipe: str) -> list[str]:
+        return list(self.config["recipes"][recipe])
+
+    def chain_id(self, recipe: str) -> str:
+        return STAGE_SEP.join(self.chain(recipe))
+
+    def all_chain_prefixes(self) -> list[str]:
+        """Every non-empty chain prefix used by some recipe: each is trained once."""
+        seen: dict[str, None] = {}
+        for recipe in self.recipes:
+            chain = self.chain(recipe)
+            for i in range(1, len(chain) + 1):
+                seen[STAGE_SEP.join(chain[:i])] = None
+        return list(seen)
+
+    def stage(self, name: str) -> dict:
+        return self.config["stages"][name]
+
+    def stage_languages(self, stage: str, task: str) -> list[str]:
+        langs = (self.stage(stage).get("languages") or {}).get(task)
+        return list(langs) if langs else list(self.tasks[task].train.languages)
+
+    # --- hyperparameters -----------------------------------------------------------------------
+    def hparams(self, task: str, stage: str | None = None) -> dict[str, Any]:
+        training = self.config["training"]
+        merged = dict(training.get("defaults") or {})
+        merged.update((training.get("heads") or {}).get(self.tasks[task].head, {}))
+        merged.update((training.get("tasks") or {}).get(task, {}))
+        if stage is not None:
+            merged.update({k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")})
+        return merged
+
+    def sampling(self, stage: str) -> dict:
+        return dict(self.stage(stage).get("sampling") or {"method": "proportional"})
+
+    # --- languages and zero-shot labelling ----------------------------------------------------
+    def test_languages(self, target: str) -> list[str]:
+        subset = (self.config.get("languages") or {}).get(target)
+        return list(subset) if subset else list(self.tasks[target].test.languages)
+
+    def retrieval_settings(self, target: str) -> dict:
+        spec = self.tasks[target]
+        settings = {"layer": -1, "pooling": spec.pooling, "direction": "xx-en"}
+        settings.update((self.config.get("retrieval") or {}).get(target, {}))
+        return settings
+
+    def setting(self, recipe: str, target: str) -> str:
+        """'zero-shot', or 'translate-train'/'in-language' when a stage saw the target's own
+        labelled data in a non-English language (XTREME-R reports those separately)."""
+        for stage in self.chain(recipe):
+            for task in self.stage(stage)["tasks"]:
+                spec = self.tasks[task]
+                same_target = task == target or spec.data_of_target == target
+                if same_target and any(lang != "en" for lang in self.stage_languages(stage, task)):
+                    return spec.extra.get("setting", "translate-train")
+        return "zero-shot"
+
+    # --- data needed ---------------------------------------------------------------------------
+    def tasks_used(self) -> list[str]:
+        used: dict[str, None] = {}
+        for stage in self.config.get("stages") or {}:
+            if any(stage in self.chain(r) for r in self.recipes):
+                used.update(dict.fromkeys(self.stage(stage)["tasks"]))
+        used.update(dict.fromkeys(self.targets))
+        return list(used)
+
+    def datasets_used(self) -> list[str]:
+        names: dict[str, None] = {}
+        for task in self.tasks_used():
+            spec = self.tasks[task]
+            for ref in (spec.train, spec.dev, spec.test):
+                if ref is not None:
+                    names[ref.dataset] = None
+        for model in self.config["models"].values():
+            for key in ("tokenizer", "pretrain"):
+                if corpus := (model.get(key) or {}).get("corpus"):
+                    names[corpus] = None
+        return list(names)
+
+    def model_source(self, model: str) -> str:
+        return self.config["models"][model]["source"]
+
+
+def _stage_params(self: Study, stage: str) -> dict[str, Any]:
+    """Stage-level hyperparameters (steps, lr, schedule): defaults, then the stage's own."""
+    merged = dict(self.config["training"].get("defaults") or {})
+    merged.update({k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")})
+    return merged
+
+
+Study.stage_params = _stage_params

@@ -1,0 +1,232 @@
+"""Tokenisation and featurisation, by head kind (jiant's example -> features step, with fast
+tokenisers and `datasets` instead of hand-written featurisers and pickled caches).
+
+- classification: one (text_a, text_b) pair -> input_ids, label
+- multiple_choice: one sequence per choice -> input_ids [choices][tokens], label
+- tagging: words -> subwords with the label on each word's first subword (-100 elsewhere);
+  sentences longer than max_length are split into pieces at word boundaries, never truncated;
+  each piece remembers (example_index, first_word, n_words) so predictions merge back.
+- span: question/context windows with stride (HF run_qa style), offsets kept for answer text
+- retrieval: queries and candidates (eval) or (query, positive) pairs (train), encoded apart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+IGNORE = -100
+
+
+def load_tokenizer(path: str | Path):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(path))
+    if not tokenizer.is_fast:
+        raise ValueError(f"{path}: a fast tokenizer is needed (offsets and word ids)")
+    return tokenizer
+
+
+# --- classification and multiple choice ------------------------------------------------------
+
+
+def featurize_classification(rows, tokenizer, max_length: int) -> dict:
+    text_b = [b if b else None for b in rows["text_b"]]
+    if all(b is None for b in text_b):
+        enc = tokenizer(rows["text_a"], truncation=True, max_length=max_length)
+    else:
+        enc = tokenizer(rows["text_a"], [b or "" for b in text_b], truncation="longest_first", max_length=max_length)
+    return {"input_ids": enc["input_ids"], "label": rows["label"], "example_id": rows["id"]}
+
+
+def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -> dict:
+    input_ids = []
+    for premise, question, choices in zip(rows["premise"], rows["question"], rows["choices"], strict=True):
+        context = template.format(premise=premise, question=question)
+        enc = tokenizer([context] * len(choices), list(choices), truncation="longest_first", max_length=max_length)
+        input_ids.append(enc["input_ids"])
+    return {"input_ids": input_ids, "label": rows["label"], "example_id": rows["id"]}
+
+
+# --- tagging ------------------------------------------------------------------------------------
+
+
+def _word_pieces(tokenizer, words: list[str]) -> list[list[int]]:
+    """Subword ids per word. A word that tokenises to nothing gets the unknown token, so every
+    word keeps a position (XTREME does the same)."""
+    enc = tokenizer(words, is_split_into_words=True, add_special_tokens=False)
+    pieces: list[list[int]] = [[] for _ in words]
+    for token_id, word_id in zip(enc["input_ids"], enc.word_ids(), strict=True):
+        if word_id is not None:
+            pieces[word_id].append(token_id)
+    return [p if p else [tokenizer.unk_token_id] for p in pieces]
+
+
+def split_words(pieces: list[list[int]], budget: int) -> list[tuple[int, int]]:
+    """Split a sentence into (first_word, n_words) chunks whose subwords fit `budget`.
+    A single word longer than the budget is cut to the budget (its first subword carries the
+    label, so nothing is lost for scoring)."""
+    chunks, start, used = [], 0, 0
+    for i, piece in enumerate(pieces):
+        size = min(len(piece), budget)
+        if used + size > budget and i > start:
+            chunks.append((start, i - start))
+            start, used = i, 0
+        used += size
+    chunks.append((start, len(pieces) - start))
+    return chunks
+
+
+def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, int]) -> dict:
+    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    out = {"input_ids": [], "labels": [], "example_index": [], "first_word": [], "n_words": [], "example_id": []}
+    for index, (ex_id, words, tags) in enumerate(zip(rows["id"], rows["tokens"], rows["tags"], strict=True)):
+        if not words:
+            continue
+        pieces = _word_pieces(tokenizer, list(words))
+        for first, count in split_words(pieces, budget):
+            ids, labels = [], []
+            for word in range(first, first + count):
+                piece = pieces[word][:budget]
+                ids += piece
+                tag = tags[word]
+                if tag not in label_to_id:
+                    raise ValueError(f"example {ex_id}: tag {tag!r} is not in the label set {sorted(label_to_id)}")
+                labels += [label_to_id[tag]] + [IGNORE] * (len(piece) - 1)
+            full = tokenizer.build_inputs_with_special_tokens(ids)
+            # Special tokens never carry a label: align labels with the inserted positions.
+            mask = tokenizer.get_special_tokens_mask(full, already_has_special_tokens=True)
+            it = iter(labels)
+            out["input_ids"].append(full)
+            out["labels"].append([IGNORE if m else next(it) for m in mask])
+            out["example_index"].append(index)
+            out["first_word"].append(first)
+            out["n_words"].append(count)
+            out["example_id"].append(ex_id)
+    return out
+
+
+# --- extractive QA --------------------------------------------------------------------------------
+
+
+def featurize_span(rows, tokenizer, max_length: int, doc_stride: int, max_query_length: int, train: bool) -> dict:
+    questions = []
+    for q in rows["question"]:
+        q = q.strip()
+        # Long questions are cut to max_query_length subwords at a character offset.
+        enc_q = tokenizer(q, add_special_tokens=False, return_offsets_mapping=True)
+        if len(enc_q["input_ids"]) > max_query_length:
+            q = q[: enc_q["offset_mapping"][max_query_length - 1][1]]
+        questions.append(q)
+    enc = tokenizer(
+        questions,
+        rows["context"],
+        truncation="only_second",
+        max_length=max_length,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    sample_map = enc.pop("overflow_to_sample_mapping")
+    out = {"input_ids": enc["input_ids"], "example_id": [], "offsets": [], "start": [], "end": []}
+    for i, offsets in enumerate(enc["offset_mapping"]):
+        example = sample_map[i]
+        sequence_ids = enc.sequence_ids(i)
+        # Offsets only for context tokens; None elsewhere, so answers come from the context span.
+        context_offsets = [o if s == 1 else None for o, s in zip(offsets, sequence_ids, strict=True)]
+        out["example_id"].append(rows["id"][example])
+        out["offsets"].append(context_offsets)
+        start = end = 0  # the CLS position: "no answer in this window"
+        answers = rows["answers"][example]
+        if train and answers["answer_start"]:
+            a_start = answers["answer_start"][0]
+            a_end = a_start + len(answers["text"][0])
+            ctx = [k for k, s in enumerate(sequence_ids) if s == 1]
+            if ctx and offsets[ctx[0]][0] <= a_start and offsets[ctx[-1]][1] >= a_end:
+                start = next(k for k in ctx if offsets[k][1] > a_start)
+                end = next(k for k in reversed(ctx) if offsets[k][0] < a_end)
+        out["start"].append(start)
+        out["end"].append(end)
+    return out
+
+
+# --- retrieval ----------------------------------------------------------------------------------------
+
+
+def featurize_texts(texts: list[str], ids: list[str], tokenizer, max_length: int) -> dict:
+    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+    return {"input_ids": enc["input_ids"], "example_id": list(ids)}
+
+
+def featurize_pairs(rows, tokenizer, max_length: int) -> dict:
+    q = tokenizer(rows["query"], truncation=True, max_length=max_length)
+    p = tokenizer(rows["positive"], truncation=True, max_length=max_length)
+    return {"input_ids": q["input_ids"], "positive_ids": p["input_ids"], "example_id": rows["id"]}
+
+
+# --- dispatch ------------------------------------------------------------------------------------------
+
+
+def featurize_split(data_dir, lang: str, split: str, schema: str, tokenizer, params: dict, out_dir: Path,
+                    labels: list[str] | None = None, template: str | None = None) -> dict:
+    """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
+    import datasets
+
+    from xstilts.data import load_split, split_path
+
+    rows = load_split(data_dir, lang, split)
+    max_length = params["max_length"]
+    is_train = split == "train"
+    kwargs = {"batched": True, "remove_columns": rows.column_names, "batch_size": 1000}
+    if schema == "classification":
+        feats = rows.map(featurize_classification, fn_kwargs={"tokenizer": tokenizer, "max_length": max_length}, **kwargs)
+    elif schema == "multiple_choice":
+        feats = rows.map(
+            featurize_multiple_choice,
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "template": template or "{premise} {question}"},
+            **kwargs,
+        )
+    elif schema == "tagging":
+        label_to_id = {label: i for i, label in enumerate(labels or [])}
+        feats = rows.map(
+            featurize_tagging,
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "label_to_id": label_to_id},
+            **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
+        )
+    elif schema == "qa":
+        feats = rows.map(
+            featurize_span,
+            fn_kwargs={
+                "tokenizer": tokenizer,
+                "max_length": max_length,
+                "doc_stride": params["doc_stride"],
+                "max_query_length": params["max_query_length"],
+                "train": is_train,
+            },
+            **kwargs,
+        )
+    elif schema == "retrieval":
+        if "positive" in rows.column_names:
+            feats = rows.map(featurize_pairs, fn_kwargs={"tokenizer": tokenizer, "max_length": max_length}, **kwargs)
+        else:
+            feats = datasets.Dataset.from_dict(featurize_texts(rows["query"], rows["id"], tokenizer, max_length))
+            if split_path(data_dir, lang, split, candidates=True).is_file():
+                cands = load_split(data_dir, lang, split, candidates=True)
+                cand_feats = datasets.Dataset.from_dict(
+                    featurize_texts(cands["text"], cands["id"], tokenizer, max_length)
+                )
+                cand_feats.save_to_disk(str(out_dir / "candidates"))
+    elif schema == "text":
+        feats = datasets.Dataset.from_dict(featurize_texts(rows["text"], rows["id"], tokenizer, max_length))
+    else:
+        raise ValueError(f"unknown schema {schema!r}")
+    feats.save_to_disk(str(out_dir / "features"))
+    return {"examples": len(rows), "features": len(feats)}
+
+
+def load_features(feature_dir: str | Path, part: str = "features"):
+    import datasets
+
+    path = Path(feature_dir) / part
+    if not path.is_dir():
+        raise FileNotFoundError(f"missing tokenised data {path}; rerun the tokenize rule for it")
+    return datasets.load_from_disk(str(path))

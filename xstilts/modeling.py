@@ -1,0 +1,152 @@
+"""A shared Hugging Face encoder with one head per task.
+
+Heads are dropped between stages: only the encoder is saved as a stage's output. A target
+model is saved as encoder + its head (head.pt) + xstilts.json metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from xstilts.features import IGNORE
+
+
+class ClassificationHead(nn.Module):
+    """RoBERTa-style: dense + tanh over the first token, then the output layer."""
+
+    def __init__(self, hidden: int, n_labels: int, dropout: float):
+        super().__init__()
+        self.dense = nn.Linear(hidden, hidden)
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, n_labels)
+
+    def forward(self, states):
+        x = self.dropout(states[:, 0])
+        return self.out(self.dropout(torch.tanh(self.dense(x))))
+
+
+class TokenHead(nn.Module):
+    def __init__(self, hidden: int, n_out: int, dropout: float):
+        super().__init__()
+        self.dropout = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, n_out)
+
+    def forward(self, states):
+        return self.out(self.dropout(states))
+
+
+def make_head(head: str, hidden: int, n_labels: int, dropout: float = 0.1) -> nn.Module | None:
+    if head == "classification":
+        return ClassificationHead(hidden, n_labels, dropout)
+    if head == "multiple_choice":
+        return ClassificationHead(hidden, 1, dropout)
+    if head == "tagging":
+        return TokenHead(hidden, n_labels, dropout)
+    if head == "span":
+        return TokenHead(hidden, 2, dropout)
+    if head == "retrieval":
+        return None  # dual encoder: L2-normalised sentence embeddings, no parameters
+    raise ValueError(f"unknown head kind {head!r}")
+
+
+def pool(hidden_states, attention_mask, pooling: str):
+    if pooling == "cls":
+        return hidden_states[:, 0]
+    if pooling == "mean":  # over all positions, special tokens included (as XTREME's Tatoeba)
+        mask = attention_mask.unsqueeze(-1).to(hidden_states.dtype)
+        return (hidden_states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+    raise ValueError(f"unknown pooling {pooling!r}; allowed: cls, mean")
+
+
+class MultiTaskModel(nn.Module):
+    """encoder + {task: head}; `forward(task, batch)` returns (loss, logits)."""
+
+    def __init__(self, encoder, heads: dict[str, tuple[str, int]], dropout: float = 0.1, temperature: float = 0.05):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.kinds = {task: kind for task, (kind, _) in heads.items()}
+        self.heads = nn.ModuleDict(
+            {task: h for task, (kind, n) in heads.items() if (h := make_head(kind, hidden, n, dropout)) is not None}
+        )
+        self.temperature = temperature
+
+    def encode(self, input_ids, attention_mask):
+        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    def embed(self, input_ids, attention_mask, pooling: str = "cls", layer: int = -1):
+        if layer == -1:
+            states = self.encode(input_ids, attention_mask)
+        else:
+            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            states = out.hidden_states[layer]
+        return F.normalize(pool(states, attention_mask, pooling), dim=-1)
+
+    def forward(self, task: str, batch: dict):
+        kind = self.kinds[task]
+        if kind == "retrieval":
+            q = self.embed(batch["input_ids"], batch["attention_mask"])
+            p = self.embed(batch["positive_ids"], batch["positive_mask"])
+            logits = q @ p.T / self.temperature  # in-batch negatives
+            return F.cross_entropy(logits, torch.arange(len(q))), logits
+        if kind == "multiple_choice":
+            b, c, t = batch["input_ids"].shape
+            states = self.encode(batch["input_ids"].view(b * c, t), batch["attention_mask"].view(b * c, t))
+            logits = self.heads[task](states).view(b, c)
+            loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None
+            return loss, logits
+        states = self.encode(batch["input_ids"], batch["attention_mask"])
+        logits = self.heads[task](states)
+        if kind == "classification":
+            loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None
+            return loss, logits
+        if kind == "tagging":
+            loss = None
+            if "labels" in batch:
+                loss = F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE)
+            return loss, logits
+        if kind == "span":
+            start_logits, end_logits = logits.unbind(-1)
+            mask = batch["attention_mask"] == 0
+            start_logits = start_logits.masked_fill(mask, -1e4)
+            end_logits = end_logits.masked_fill(mask, -1e4)
+            loss = None
+            if "start" in batch:
+                loss = (F.cross_entropy(start_logits, batch["start"]) + F.cross_entropy(end_logits, batch["end"])) / 2
+            return loss, (start_logits, end_logits)
+        raise ValueError(f"unknown head kind {kind!r}")
+
+
+def load_encoder(path: str | Path):
+    from transformers import AutoModel
+
+    path = Path(path)
+    if not (path / "config.json").is_file():
+        raise FileNotFoundError(f"{path}: no encoder here (config.json missing); rerun the rule that makes it")
+    return AutoModel.from_pretrained(str(path), add_pooling_layer=False)
+
+
+def save_model(model: MultiTaskModel, tokenizer, out_dir: Path, metadata: dict, save_heads: bool) -> None:
+    """Write encoder (+ heads) into out_dir, which the caller makes atomic."""
+    model.encoder.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+    if save_heads:
+        torch.save({"kinds": model.kinds, "state": model.heads.state_dict()}, out_dir / "heads.pt")
+    (out_dir / "xstilts.json").write_text(json.dumps(metadata, indent=2, sort_keys=True, default=str))
+
+
+def load_model(path: str | Path, heads: dict[str, tuple[str, int]]) -> MultiTaskModel:
+    path = Path(path)
+    model = MultiTaskModel(load_encoder(path), heads)
+    head_file = path / "heads.pt"
+    if model.heads and head_file.is_file():
+        saved = torch.load(head_file, weights_only=True)
+        model.heads.load_state_dict(saved["state"])
+    elif model.heads:
+        raise FileNotFoundError(f"{head_file}: the trained heads are missing; rerun training")
+    return model

@@ -1,0 +1,48 @@
+"""The path templates: the experiment's coordinates spelled out as files and folders.
+
+    {res}/data/{dataset}/                                   normalised dataset (+ manifest.json)
+    {res}/models/{model}/tokenizer/                         tokenizer (trained or fetched)
+    {res}/models/{model}/encoder/                           starting encoder (pretrained or fetched)
+    {res}/features/{model}/{dataset}/{split}/{lang}/        tokenised once, shared by every run
+    {out}/{model}/seed{seed}/stages/{chain}/encoder/        encoder after a chain of stages
+    {out}/{model}/{recipe}/{task}/seed{seed}/model/         target model (selected on English dev)
+    {out}/{model}/{recipe}/{task}/seed{seed}/predictions/{lang}.jsonl
+    {out}/{model}/{recipe}/{task}/seed{seed}/scores/{lang}.json       one results cell
+    {out}/summary/{scores.csv, table.csv, table.md}
+
+A chain is nested stage names (pawsx/mnli), so recipes sharing a prefix share its training.
+"""
+
+from __future__ import annotations
+
+DATA = "{res}/data/{dataset}"
+TOKENIZER = "{res}/models/{model}/tokenizer"
+BASE_ENCODER = "{res}/models/{model}/encoder"
+FEATURES = "{res}/features/{model}/{dataset}/{split}"
+STAGE = "{out}/{model}/seed{seed}/stages/{chain}/encoder"
+CELL_DIR = "{out}/{model}/{recipe}/{task}/seed{seed}"
+TARGET_MODEL = CELL_DIR + "/model"
+PREDICTION = CELL_DIR + "/predictions/{lang}.jsonl"
+SCORE = CELL_DIR + "/scores/{lang}.json"
+SUMMARY = "{out}/summary/{name}"
+
+
+def data(res: str, dataset: str) -> str:
+    return DATA.format(res=res, dataset=dataset)
+
+
+def features(res: str, model: str, dataset: str, split: str) -> str:
+    return FEATURES.format(res=res, model=model, dataset=dataset, split=split)
+
+
+def stage(out: str, model: str, seed, chain: str) -> str:
+    return STAGE.format(out=out, model=model, seed=seed, chain=chain)
+
+
+def chain_start(res: str, out: str, model: str, seed, chain: str) -> str:
+    """The encoder a chain's stages (or a target) start from: its parent stage, or the base."""
+    return stage(out, model, seed, chain) if chain else BASE_ENCODER.format(res=res, model=model)
+
+
+def target_model(out: str, model: str, recipe: str, task: str, seed) -> str:
+    return TARGET_MODEL.format(out=out, model=model, recipe=recipe, task=task, seed=seed)

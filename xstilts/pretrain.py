@@ -1,0 +1,103 @@
+"""The embedded default's stand-in for "a public multilingual MLM": a SentencePiece-style
+unigram tokenizer and a tiny XLM-R-architecture masked LM trained from scratch on the
+generator's multilingual corpus. The real study fetches a hub model instead (xstilts.models)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from xstilts.io import atomic_dir
+
+SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+
+def train_tokenizer(corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path) -> None:
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import XLMRobertaTokenizerFast
+
+    from xstilts.data import read_rows
+
+    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.NFKC()
+    tok.pre_tokenizer = pre_tokenizers.Metaspace()
+    tok.decoder = decoders.Metaspace()
+    trainer = trainers.UnigramTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, unk_token="<unk>", shrinking_factor=0.75
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    bos, eos = tok.token_to_id("<s>"), tok.token_to_id("</s>")
+    # XLM-R's templates: <s> A </s> and <s> A </s></s> B </s>
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
+    )
+    fast = XLMRobertaTokenizerFast(
+        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
+        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+    )
+    with atomic_dir(out_dir) as tmp:
+        fast.save_pretrained(str(tmp))
+
+
+def pretrain_mlm(tokenizer_dir, corpus_dir, languages: list[str], architecture: dict, params: dict,
+                 out_dir, log=print) -> dict:
+    import torch
+    from transformers import DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    from xstilts.data import read_rows
+    from xstilts.features import load_tokenizer
+    from xstilts.provenance import environment, seed_everything
+
+    seed = params.get("seed", 0)
+    seed_everything(seed)
+    torch.set_num_threads(params.get("threads", 1))
+    tokenizer = load_tokenizer(tokenizer_dir)
+    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
+    encoded = tokenizer(texts, truncation=True, max_length=params.get("max_length", 64))["input_ids"]
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        type_vocab_size=1,
+        **architecture,
+    )
+    model = XLMRobertaForMaskedLM(config)
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01)
+    steps, batch_size = params["steps"], params.get("batch_size", 64)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps)
+    )
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(encoded), generator=generator).tolist()
+    model.train()
+    losses, cursor = [], 0
+    for step in range(steps):
+        if cursor + batch_size > len(order):
+            order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
+        batch = collator([{"input_ids": encoded[i]} for i in order[cursor : cursor + batch_size]])
+        cursor += batch_size
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+        if (step + 1) % max(1, steps // 5) == 0:
+            log(f"pretrain step {step + 1}/{steps} mlm loss {sum(losses[-50:]) / len(losses[-50:]):.3f}")
+    meta = {
+        "kind": "pretrained-from-scratch",
+        "languages": languages,
+        "steps": steps,
+        "final_mlm_loss": sum(losses[-50:]) / len(losses[-50:]),
+        "params": params,
+        "environment": environment(),
+    }
+    with atomic_dir(out_dir) as tmp:
+        model.save_pretrained(str(tmp))
+        tokenizer.save_pretrained(str(tmp))
+        (tmp / "xstilts.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+    return meta

@@ -1,0 +1,70 @@
+"""What produced a file: package versions, device, code version, seeds."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import subprocess
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("torch", "transformers", "tokenizers", "datasets", "pyarrow", "numpy", "seqeval", "sacrebleu", "snakemake")
+
+
+@cache
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "absent"
+    return versions
+
+
+@cache
+def code_version() -> str:
+    """git commit of the workflow (with '-dirty' when the tree has changes), or 'unknown'."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def device_description() -> str:
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return f"cuda:{torch.cuda.get_device_name(0)}"
+    except ImportError:
+        pass
+    return f"cpu:{platform.machine()}"
+
+
+def environment() -> dict:
+    return {
+        "packages": package_versions(),
+        "python": platform.python_version(),
+        "device": device_description(),
+        "code_version": code_version(),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+    }
+
+
+def seed_everything(seed: int, deterministic: bool = True) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)

@@ -1,0 +1,125 @@
+"""Task and dataset registries: tasks are data, read from YAML.
+
+A task spec names its head kind, label set, metric, category and where its English training,
+English dev and per-language test data come from. The study config may add or override tasks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+HEADS = ("classification", "multiple_choice", "tagging", "span", "retrieval")
+CATEGORIES = (
+    "classification",
+    "structured_prediction",
+    "question_answering",
+    "retrieval",
+    "sentence_retrieval",
+)
+SCHEMAS = ("text", "classification", "multiple_choice", "tagging", "qa", "retrieval")
+# Which dataset schema each head reads.
+HEAD_SCHEMA = {
+    "classification": "classification",
+    "multiple_choice": "multiple_choice",
+    "tagging": "tagging",
+    "span": "qa",
+    "retrieval": "retrieval",
+}
+
+
+@dataclass(frozen=True)
+class DataRef:
+    dataset: str
+    split: str
+    languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    role: str
+    head: str
+    metric: str
+    primary: str
+    train: DataRef | None = None
+    dev: DataRef | None = None
+    test: DataRef | None = None
+    labels: tuple[str, ...] = ()
+    category: str | None = None
+    num_choices: int = 2
+    question_template: str = "{premise} {question}"
+    encoder_from: str | None = None
+    pooling: str = "cls"
+    candidates: str = "per_language"
+    xtreme_r_analogue: str | None = None
+    # Target task whose (translated or in-language) data this task is: using it in a stage with a
+    # non-English language makes that target a translate-train / in-language setting.
+    data_of_target: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_target(self) -> bool:
+        return self.role == "target"
+
+    @property
+    def trainable(self) -> bool:
+        return self.train is not None
+
+
+def _dataref(raw: dict | None) -> DataRef | None:
+    if raw is None:
+        return None
+    return DataRef(raw["dataset"], raw["split"], tuple(raw["languages"]))
+
+
+_KNOWN_TASK_KEYS = {f for f in TaskSpec.__dataclass_fields__ if f not in {"name", "extra"}}
+
+
+def task_from_dict(name: str, raw: dict) -> TaskSpec:
+    known = {k: v for k, v in raw.items() if k in _KNOWN_TASK_KEYS}
+    for key in ("train", "dev", "test"):
+        known[key] = _dataref(raw.get(key))
+    known["labels"] = tuple(raw.get("labels", ()))
+    extra = {k: v for k, v in raw.items() if k not in _KNOWN_TASK_KEYS}
+    return TaskSpec(name=name, extra=extra, **known)
+
+
+def _load_yaml(filename: str) -> dict:
+    text = resources.files("xstilts.specs").joinpath(filename).read_text(encoding="utf-8")
+    return yaml.safe_load(text) or {}
+
+
+@cache
+def builtin_task_dicts() -> dict[str, dict]:
+    return _load_yaml("tasks.yaml")
+
+
+@cache
+def builtin_dataset_dicts() -> dict[str, dict]:
+    return _load_yaml("datasets.yaml")
+
+
+def task_dicts(config: dict | None = None) -> dict[str, dict]:
+    """Registry task specs, with the config's `tasks:` entries merged over them."""
+    merged = {name: dict(spec) for name, spec in builtin_task_dicts().items()}
+    for name, spec in ((config or {}).get("tasks") or {}).items():
+        merged[name] = {**merged.get(name, {}), **spec}
+    return merged
+
+
+def dataset_dicts(config: dict | None = None) -> dict[str, dict]:
+    merged = {name: dict(spec) for name, spec in builtin_dataset_dicts().items()}
+    for name, spec in ((config or {}).get("datasets") or {}).items():
+        merged[name] = {**merged.get(name, {}), **spec}
+    for name, source in (((config or {}).get("data") or {}).get("sources") or {}).items():
+        merged.setdefault(name, {})["source"] = source
+    return merged
+
+
+def tasks(config: dict | None = None) -> dict[str, TaskSpec]:
+    return {name: task_from_dict(name, raw) for name, raw in task_dicts(config).items()}

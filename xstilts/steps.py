@@ -1,0 +1,221 @@
+"""The workflow's steps: one function per rule. Each takes the study config and the paths the
+rule names, and does the work through the modules beside it. Importable and testable without
+Snakemake; scripts/*.py only unpack the `snakemake` object and call these."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from xstilts import paths
+from xstilts.config import Study
+from xstilts.io import atomic_dir, read_json, read_jsonl, sha256_file, write_json, write_jsonl
+from xstilts.registry import HEAD_SCHEMA
+
+SCHEMA_HEAD = {schema: head for head, schema in HEAD_SCHEMA.items()}
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare_data(config: dict, dataset: str, out_dir: str) -> None:
+    from xstilts.data import prepare_dataset
+
+    study = Study(config)
+    data_cfg = config.get("data") or {}
+    prepare_dataset(dataset, study.datasets[dataset], out_dir, seed=data_cfg.get("seed", 13),
+                    sizes=data_cfg.get("sizes"))
+    log(f"prepared {dataset} -> {out_dir}")
+
+
+def _corpus_languages(corpus_dir: str) -> list[str]:
+    return sorted(p.parent.name for p in Path(corpus_dir).glob("*/train.parquet"))
+
+
+def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> None:
+    from xstilts.pretrain import train_tokenizer as train
+
+    spec = config["models"][model]["tokenizer"]
+    train(corpus_dir, _corpus_languages(corpus_dir), spec["vocab_size"], out_dir)
+    log(f"tokenizer for {model} -> {out_dir}")
+
+
+def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_dir: str) -> None:
+    from xstilts.pretrain import pretrain_mlm
+
+    spec = config["models"][model]
+    threads = config["training"]["defaults"].get("threads", 1)
+    meta = pretrain_mlm(tokenizer_dir, corpus_dir, _corpus_languages(corpus_dir), spec["architecture"],
+                        {"threads": threads, **spec["pretrain"]}, out_dir, log=log)
+    log(f"pretrained {model}: final MLM loss {meta['final_mlm_loss']:.3f}")
+
+
+def _task_using(study: Study, dataset: str):
+    for spec in study.tasks.values():
+        if any(ref is not None and ref.dataset == dataset for ref in (spec.train, spec.dev, spec.test)):
+            return spec
+    return None
+
+
+def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, tokenizer_dir: str,
+             out_dir: str) -> None:
+    from xstilts.features import featurize_split, load_tokenizer
+
+    study = Study(config)
+    schema = study.datasets[dataset]["schema"]
+    head = SCHEMA_HEAD.get(schema)
+    training = config["training"]
+    params = {**(training.get("defaults") or {}), **((training.get("heads") or {}).get(head) or {})}
+    spec = _task_using(study, dataset)
+    labels = list(spec.labels) if spec else None
+    template = spec.question_template if spec else None
+    tokenizer = load_tokenizer(tokenizer_dir)
+    languages = sorted(p.parent.name for p in Path(data_dir).glob(f"*/{split}.parquet"))
+    if not languages:
+        raise FileNotFoundError(f"{data_dir}: no '{split}' split in any language")
+    counts = {}
+    with atomic_dir(out_dir) as tmp:
+        for lang in languages:
+            counts[lang] = featurize_split(data_dir, lang, split, schema, tokenizer, params, tmp / lang,
+                                           labels=labels, template=template)
+        write_json(tmp / "manifest.json", {"dataset": dataset, "split": split, "schema": schema,
+                                           "params": params, "counts": counts, "tokenizer": str(tokenizer_dir)})
+    log(f"tokenized {dataset}/{split} for {model}: {counts}")
+
+
+def _train_task(study: Study, model: str, task: str, stage: str | None):
+    from xstilts.training import TrainTask
+
+    res = study.resources_dir
+    spec = study.tasks[task]
+    languages = study.stage_languages(stage, task) if stage else list(spec.train.languages)
+    train_root = Path(paths.features(res, model, spec.train.dataset, spec.train.split))
+    dev = spec.dev
+    return TrainTask(
+        name=task,
+        spec=spec,
+        params=study.hparams(task, stage),
+        train_dirs=[train_root / lang for lang in languages],
+        dev_feature_root=Path(paths.features(res, model, dev.dataset, dev.split)) if dev else None,
+        dev_data_root=Path(paths.data(res, dev.dataset)) if dev else None,
+        languages=languages,
+    )
+
+
+def train_stage(config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str) -> None:
+    from xstilts.training import train
+
+    study = Study(config)
+    stages = chain.split("/")
+    stage = stages[-1]
+    tasks = [_train_task(study, model, task, stage) for task in study.stage(stage)["tasks"]]
+    metadata = {"kind": "intermediate-stage", "model": model, "chain": stages, "stage": stage,
+                "init": init_dir, "config_hash": study.hash}
+    summary = train(init_dir, tasks, out_dir, seed=seed, stage_params=study.stage_params(stage),
+                    sampling=study.sampling(stage), save_heads=False, metadata=metadata, log=log)
+    log(f"stage {chain} (seed {seed}) best English dev at step {summary['best_step']}: {summary['best_dev']}")
+
+
+def train_target(config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str) -> None:
+    from xstilts.training import train
+
+    study = Study(config)
+    metadata = {"kind": "target", "model": model, "recipe": recipe, "chain": study.chain(recipe), "task": task,
+                "init": init_dir, "config_hash": study.hash}
+    summary = train(init_dir, [_train_task(study, model, task, None)], out_dir, seed=seed,
+                    stage_params=study.hparams(task), save_heads=True, metadata=metadata, log=log)
+    log(f"{recipe}/{task} seed {seed}: best English dev at step {summary['best_step']}: {summary['best_dev']}")
+
+
+def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
+            outputs: dict[str, str]) -> None:
+    """Predictions for every test language of one trained model (one model load)."""
+    import torch
+
+    from xstilts.modeling import load_model
+    from xstilts.predict import predict_languages
+
+    study = Study(config)
+    spec = study.tasks[task]
+    params = study.hparams(task)
+    torch.set_num_threads(params.get("threads", 1))
+    head_task = spec.encoder_from or task
+    head_spec = study.tasks[head_task]
+    net = load_model(model_dir, {head_task: (head_spec.head, len(head_spec.labels))})
+    from xstilts.features import load_tokenizer
+
+    pad_id = load_tokenizer(model_dir).pad_token_id
+    settings = study.retrieval_settings(task) if spec.head == "retrieval" else {}
+    res = study.resources_dir
+    results = predict_languages(net, head_task if spec.head != "retrieval" else task, spec, params,
+                                paths.features(res, model, spec.test.dataset, spec.test.split),
+                                paths.data(res, spec.test.dataset), spec.test.split, list(outputs), pad_id, settings)
+    for lang, path in outputs.items():
+        write_jsonl(path, results[lang])
+    log(f"predicted {task} for {len(outputs)} languages with {model_dir}")
+
+
+def score(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
+          predictions: dict[str, str], outputs: dict[str, str]) -> None:
+    from xstilts.data import read_manifest
+    from xstilts.provenance import environment
+    from xstilts.scoring import compute_metrics, gold_for
+
+    study = Study(config)
+    spec = study.tasks[task]
+    data_root = paths.data(study.resources_dir, spec.test.dataset)
+    trained = read_json(Path(model_dir) / "xstilts.json")
+    manifest = read_manifest(data_root)
+    for lang, out in outputs.items():
+        rows = read_jsonl(predictions[lang])
+        gold = gold_for(spec, data_root, lang, spec.test.split)
+        result = compute_metrics(spec, rows, gold, lang)
+        record = {
+            "cell": {"model": model, "recipe": recipe, "task": task, "seed": seed, "language": lang},
+            "score": result[spec.primary],
+            "primary": spec.primary,
+            "metrics": result,
+            "n_examples": len(gold),
+            "n_predictions": len(rows),
+            "setting": study.setting(recipe, task),
+            "task": {"head": spec.head, "metric": spec.metric, "category": spec.category,
+                     "xtreme_r_analogue": spec.xtreme_r_analogue, "test_split": spec.test.split,
+                     "encoder_from": spec.encoder_from},
+            "provenance": {
+                "study": config["study"],
+                "config_hash": study.hash,
+                "chain": study.chain(recipe),
+                "seed": seed,
+                "data_seed": (config.get("data") or {}).get("seed"),
+                "data_source": manifest["source"],
+                "data_file_sha256": manifest["files"].get(f"{lang}/{spec.test.split}.parquet"),
+                "predictions_sha256": sha256_file(predictions[lang]),
+                "model_dir": model_dir,
+                "selection": {"on": "English dev", "best_step": trained.get("best_step"),
+                              "best_dev": trained.get("best_dev")},
+                "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
+                "trained_with": trained.get("environment"),
+                "scored_with": environment(),
+            },
+        }
+        write_json(out, record)
+    log(f"scored {task} ({recipe}, seed {seed}) for {len(outputs)} languages")
+
+
+def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> None:
+    from xstilts.aggregate import build_tables
+
+    study = Study(config)
+    build_tables(study, score_files, outputs)
+    log(f"results table -> {outputs['markdown']}")
+
+
+def logged(snakemake):
+    """Send a rule script's stderr to the rule's log file (line-buffered)."""
+    import contextlib
+
+    if not snakemake.log:
+        return contextlib.nullcontext()
+    Path(snakemake.log[0]).parent.mkdir(parents=True, exist_ok=True)
+    return contextlib.redirect_stderr(open(snakemake.log[0], "w", buffering=1))

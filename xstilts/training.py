@@ -1,0 +1,172 @@
+"""One training loop for every stage and every target task.
+
+Batches come from one or more tasks (a TaskSampler picks the task per step), a shared encoder
+feeds a dict of heads, and the model is selected on English dev (mean primary score over the
+stage's tasks). Only the encoder is kept after an intermediate stage; a target model keeps its
+head too.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from xstilts.io import atomic_dir
+
+
+@dataclass
+class TrainTask:
+    name: str
+    spec: object  # registry.TaskSpec
+    params: dict
+    train_dirs: list[Path]
+    dev_feature_root: Path | None = None
+    dev_data_root: Path | None = None
+    languages: list[str] = field(default_factory=lambda: ["en"])
+
+
+class BatchStream:
+    """Endless shuffled batches of one task's features; the order depends only on the seed."""
+
+    def __init__(self, columns: dict[str, list], kind: str, batch_size: int, pad_id: int, seed: int):
+        from xstilts.predict import collate
+
+        self.columns, self.kind, self.batch_size, self.pad_id = columns, kind, batch_size, pad_id
+        self.collate = collate
+        self.size = len(columns["input_ids"])
+        self.generator = torch.Generator().manual_seed(seed)
+        self.order: list[int] = []
+        self.epoch = 0
+
+    def __next__(self) -> dict:
+        if len(self.order) < self.batch_size:
+            self.order += torch.randperm(self.size, generator=self.generator).tolist()
+            self.epoch += 1
+        idx, self.order = self.order[: self.batch_size], self.order[self.batch_size :]
+        return self.collate({c: [v[i] for i in idx] for c, v in self.columns.items()}, self.kind, self.pad_id)
+
+
+TRAIN_COLUMNS = {
+    "classification": ["input_ids", "label"],
+    "multiple_choice": ["input_ids", "label"],
+    "tagging": ["input_ids", "labels"],
+    "span": ["input_ids", "start", "end"],
+    "retrieval": ["input_ids", "positive_ids"],
+}
+
+
+def _load_train_columns(task: TrainTask, seed: int) -> dict[str, list]:
+    import datasets
+
+    from xstilts.features import load_features
+
+    parts = [load_features(d) for d in task.train_dirs]
+    feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
+    limit = task.params.get("max_train_examples")
+    if limit and len(feats) > limit:
+        feats = feats.shuffle(seed=seed).select(range(limit))
+    return {c: feats[c] for c in TRAIN_COLUMNS[task.spec.head]}
+
+
+def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
+    from xstilts.predict import predict_languages
+    from xstilts.scoring import compute_metrics, gold_for
+
+    predictions = predict_languages(model, task.name, task.spec, task.params, task.dev_feature_root,
+                                    task.dev_data_root, "dev", ["en"], pad_id)
+    gold = gold_for(task.spec, task.dev_data_root, "en", "dev")
+    return compute_metrics(task.spec, predictions["en"], gold, "en")
+
+
+def _optimizer(model, lr: float, weight_decay: float):
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or "bias" in name else decay).append(param)
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=lr
+    )
+
+
+def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, seed: int, stage_params: dict,
+          sampling: dict | None = None, save_heads: bool, metadata: dict, log=print) -> dict:
+    from transformers import get_linear_schedule_with_warmup
+
+    from xstilts.features import load_tokenizer
+    from xstilts.modeling import MultiTaskModel, load_encoder, save_model
+    from xstilts.provenance import environment, seed_everything
+    from xstilts.sampling import TaskSampler
+
+    started = time.time()
+    seed_everything(seed)
+    torch.set_num_threads(stage_params.get("threads", 1))
+    tokenizer = load_tokenizer(init_dir)
+    pad_id = tokenizer.pad_token_id
+    heads = {t.name: (t.spec.head, len(t.spec.labels)) for t in tasks}
+    model = MultiTaskModel(load_encoder(init_dir), heads, dropout=stage_params.get("dropout", 0.1),
+                           temperature=stage_params.get("temperature", 0.05))
+
+    streams, sizes = {}, {}
+    for i, task in enumerate(tasks):
+        columns = _load_train_columns(task, seed)
+        sizes[task.name] = len(columns["input_ids"])
+        streams[task.name] = BatchStream(columns, task.spec.head, task.params["batch_size"], pad_id, seed * 1000 + i)
+    sampling = sampling or {"method": "proportional"}
+    sampler = TaskSampler(sizes, seed, sampling["method"], sampling.get("temperature"), sampling.get("cap"))
+    log(f"tasks {sizes}; sampling {sampling['method']}: {sampler.probabilities}")
+
+    max_steps = stage_params["max_steps"]
+    accumulation = stage_params.get("grad_accumulation", 1)
+    optimizer = _optimizer(model, stage_params["lr"], stage_params.get("weight_decay", 0.0))
+    schedule = get_linear_schedule_with_warmup(
+        optimizer, int(stage_params.get("warmup_ratio", 0.0) * max_steps), max_steps
+    )
+    eval_every = stage_params.get("eval_every", max_steps)
+    curve, best, best_state, running = [], None, None, []
+    for step in range(1, max_steps + 1):
+        model.train()
+        for _ in range(accumulation):
+            task = next(sampler)
+            loss, _ = model(task, next(streams[task]))
+            (loss / accumulation).backward()
+            running.append(loss.item())
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        optimizer.zero_grad(set_to_none=True)
+        if step % eval_every == 0 or step == max_steps:
+            dev = {t.name: evaluate_dev(model, t, pad_id) for t in tasks if t.dev_feature_root is not None}
+            selection = sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / max(1, len(dev))
+            mean_loss = sum(running) / len(running)
+            running = []
+            curve.append({"step": step, "train_loss": mean_loss, "dev": dev, "selection_score": selection})
+            log(f"step {step}/{max_steps} loss {mean_loss:.3f} English dev {selection:.2f}")
+            if best is None or selection > best["selection_score"]:
+                best = curve[-1]
+                best_state = copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_state)
+    summary = {
+        **metadata,
+        "seed": seed,
+        "selection": "English dev, mean primary score over the stage's tasks",
+        "best_step": best["step"],
+        "best_dev": best["dev"],
+        "curve": curve,
+        "sampling": {**sampling, "probabilities": sampler.probabilities, "batches_drawn": sampler.counts},
+        "train_examples": sizes,
+        "params": stage_params,
+        "task_params": {t.name: t.params for t in tasks},
+        "train_languages": {t.name: t.languages for t in tasks},
+        "seconds": round(time.time() - started, 2),
+        "environment": environment(),
+    }
+    with atomic_dir(out_dir) as tmp:
+        save_model(model, tokenizer, tmp, summary, save_heads=save_heads)
+    return summary
+
+
+def tasks_by(tasks: list[TrainTask], name: str) -> TrainTask:
+    return next(t for t in tasks if t.name == name)
