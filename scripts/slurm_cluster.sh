@@ -105,6 +105,21 @@ daemons_alive() { # how many of the three daemons in DIR run
     echo "$n"
 }
 
+# Other slurm daemons on this machine (for error messages; never killed from here).
+foreign_daemons() {
+    local p comm
+    for p in /proc/[0-9]*; do
+        comm=$(cat "$p/comm" 2>/dev/null) || continue
+        case $comm in slurmctld | slurmd | slurmstepd)
+            grep -q '^State:[[:space:]]*Z' "$p/status" 2>/dev/null && continue
+            echo "  pid ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
+            ;;
+        esac
+    done
+}
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 # The DIR whose config /etc/slurm/slurm.conf links to, if any.
 linked_dir() {
     local target
@@ -192,7 +207,8 @@ link_config() {
     local dir=$1 other f
     other=$(linked_dir)
     if [[ -n $other && $other != "$dir" && $(daemons_alive "$other") != 0 ]]; then
-        die "another cluster runs from $other (/etc/slurm/slurm.conf links there): stop it first"
+        die "another cluster runs from $other (/etc/slurm/slurm.conf links there):" \
+            "stop it first with: bash $0 stop $other"
     fi
     mkdir -p /etc/slurm
     for f in slurm.conf gres.conf; do
@@ -225,6 +241,7 @@ start_munged() {
         --pid-file="$dir/munged.pid" --log-file="$dir/log/munged.log" \
         --seed-file="$dir/munge/munged.seed" ||
         die "munged did not start; see $dir/log/munged.log"
+    STARTED+=(munged)
     munge -S "$sockdir/munge.socket.2" -n </dev/null | unmunge -S "$sockdir/munge.socket.2" >/dev/null ||
         die "munge round trip failed; see $dir/log/munged.log"
 }
@@ -238,6 +255,17 @@ wait_for_pidfile() { # PIDFILE COMM SECONDS
     return 1
 }
 
+STARTED=() # daemons this invocation started: stopped again if start fails
+undo_start() {
+    local rc=$? d
+    ((rc == 0)) && return 0
+    for d in slurmd slurmctld munged; do
+        [[ " ${STARTED[*]} " == *" $d "* ]] && stop_daemon "$START_DIR" "$d"
+    done
+    [[ $(daemons_alive "$START_DIR") == 0 ]] && remove_runtime_files "$START_DIR"
+    return "$rc"
+}
+
 cmd_start() {
     local dir state i node t0
     t0=$(date +%s%N)
@@ -247,6 +275,8 @@ cmd_start() {
     node=$(node_name)
     mkdir -p "$dir/state" "$dir/spool" "$dir/log"
     export SLURM_CONF=$dir/slurm.conf
+    START_DIR=$dir
+    trap undo_start EXIT
 
     if [[ $(daemons_alive "$dir") == 3 ]]; then
         say "already running from $dir"
@@ -257,16 +287,24 @@ cmd_start() {
         link_config "$dir"
         start_munged "$dir"
         if ! pid_alive "$dir/slurmctld.pid" slurmctld; then
+            if port_busy 6817; then
+                die "port 6817 is taken, by a slurmctld not started from $dir?"$'\n'"$(foreign_daemons)"
+            fi
             rm -f "$dir/slurmctld.pid"
             slurmctld -i -f "$dir/slurm.conf" ||
                 die "slurmctld did not start; see $dir/log/slurmctld.log"
+            STARTED+=(slurmctld)
             wait_for_pidfile "$dir/slurmctld.pid" slurmctld 15 ||
                 die "slurmctld did not stay up; see $dir/log/slurmctld.log"
         fi
         if ! pid_alive "$dir/slurmd.pid" slurmd; then
+            if port_busy 6818; then
+                die "port 6818 is taken, by a slurmd not started from $dir?"$'\n'"$(foreign_daemons)"
+            fi
             rm -f "$dir/slurmd.pid"
             slurmd -f "$dir/slurm.conf" -N "$node" ||
                 die "slurmd did not start; see $dir/log/slurmd.log"
+            STARTED+=(slurmd)
             wait_for_pidfile "$dir/slurmd.pid" slurmd 15 ||
                 die "slurmd did not stay up; see $dir/log/slurmd.log"
         fi
@@ -323,7 +361,7 @@ stop_daemon() { # DIR NAME
 }
 
 cmd_stop() {
-    local dir f i
+    local dir i
     [[ -n ${1:-} && -d $1 ]] || die "no such cluster directory: ${1:-}"
     dir=$(cd "$1" && pwd -P)
     export SLURM_CONF=$dir/slurm.conf
@@ -344,6 +382,12 @@ cmd_stop() {
     stop_daemon "$dir" slurmd
     stop_daemon "$dir" slurmctld
     stop_daemon "$dir" munged
+    remove_runtime_files "$dir"
+}
+
+# The munge socket dir in /run and the /etc/slurm links, if they are DIR's.
+remove_runtime_files() {
+    local dir=$1 f
     rm -rf "$(munge_socket_dir "$dir")"
     for f in slurm.conf gres.conf; do
         if [[ -L /etc/slurm/$f && $(readlink "/etc/slurm/$f") == "$dir/$f" ]]; then

@@ -262,6 +262,8 @@ def retrieval_accuracy(
 METRICS: dict[str, Callable[..., dict]] = {
     "accuracy": accuracy,
     "seqeval": seqeval_scores,
+    # UD-POS: seqeval F1 as XTREME reports it, with plain token accuracy beside it.
+    "seqeval_pos": partial(seqeval_scores, token_accuracy=True),
     "squad": squad_scores,
     "mlqa": mlqa_scores,
     "map@20": partial(map_at_k, k=20),

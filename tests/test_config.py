@@ -1,0 +1,152 @@
+"""Config validation: every kind of bad config gets one readable message naming the culprit."""
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from xstilts import metrics
+from xstilts.config import METRIC_NAMES, ConfigError, Study, load_config, validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def config():
+    return yaml.safe_load((ROOT / "config.yaml").read_text())
+
+
+def error_of(config) -> str:
+    with pytest.raises(ConfigError) as info:
+        validate_config(config)
+    return str(info.value)
+
+
+def test_default_config_is_valid(config):
+    validate_config(config)
+    study = Study(config)
+    assert study.chain("pawsx-mnli") == ["pawsx", "mnli"]
+    assert "pawsx" in study.all_chain_prefixes() and "pawsx/mnli" in study.all_chain_prefixes()
+
+
+def test_metric_names_match_the_metrics_module():
+    assert set(METRIC_NAMES) == set(metrics.METRICS)
+
+
+# (mutation, substrings the message must contain)
+BAD = {
+    "unknown target task": (lambda c: c["targets"].append("toy-xnlii"), ["targets[8]", "toy-xnlii", "toy-xnli"]),
+    "unknown stage in recipe": (lambda c: c["recipes"].update(bad=["mnli", "nope"]), ["recipes.bad[1]", "nope", "mt3"]),
+    "unknown stage task": (lambda c: c["stages"]["mnli"].update(tasks=["mnli"]), ["stages.mnli.tasks[0]", "toy-mnli"]),
+    "unknown language": (
+        lambda c: c.update(languages={"toy-xnli": ["en", "de"]}),
+        ["languages.toy-xnli", "'de'", "xa"],
+    ),
+    "unknown stage language": (
+        lambda c: c["stages"]["pawsx"].update(languages={"toy-pawsx": ["en", "zz"]}),
+        ["stages.pawsx.languages.toy-pawsx", "'zz'"],
+    ),
+    "missing key": (lambda c: c.pop("seeds"), ["'seeds' is a required property"]),
+    "wrong type": (lambda c: c["training"]["defaults"].update(lr="fast"), ["config.training.defaults.lr", "'fast'"]),
+    "negative steps": (lambda c: c["training"]["defaults"].update(max_steps=0), ["max_steps", "minimum"]),
+    "unknown hyperparameter": (
+        lambda c: c["training"]["defaults"].update(learning_rate=1e-3),
+        ["learning_rate", "allowed keys", "lr"],
+    ),
+    "unknown model source": (lambda c: c["models"]["tiny-xlmr"].update(source="s3"), ["source", "'s3'", "hub"]),
+    "hub model without revision": (
+        lambda c: c["models"].update(xlmr={"source": "hub", "id": "FacebookAI/xlm-roberta-large"}),
+        ["models.xlmr", "'revision' is a required property"],
+    ),
+    "unknown metric": (
+        lambda c: c.update(tasks={"toy-xnli": {"metric": "bleu"}}),
+        ["tasks.toy-xnli.metric", "'bleu'", "accuracy"],
+    ),
+    "unknown sampling method": (
+        lambda c: c["stages"]["mt3"].update(sampling={"method": "round_robin"}),
+        ["stages.mt3.sampling.method", "round_robin", "temperature"],
+    ),
+    "temperature without value": (
+        lambda c: c["stages"]["mt3"].update(sampling={"method": "temperature"}),
+        ["stages.mt3.sampling", "temperature"],
+    ),
+    "unknown retrieval pooling": (
+        lambda c: c["retrieval"]["toy-tatoeba"].update(pooling="max"),
+        ["retrieval.toy-tatoeba.pooling", "'max'", "mean"],
+    ),
+    "retrieval settings for a non-retrieval task": (
+        lambda c: c["retrieval"].update({"toy-xnli": {"layer": 1}}),
+        ["retrieval.toy-xnli", "toy-tatoeba"],
+    ),
+    "tatoeba without its encoder's task": (
+        lambda c: c["targets"].remove("toy-xquad"),
+        ["toy-tatoeba", "toy-xquad"],
+    ),
+    "unknown dataset for corpus": (
+        lambda c: c["models"]["tiny-xlmr"]["pretrain"].update(corpus="wiki"),
+        ["models.tiny-xlmr.pretrain.corpus", "'wiki'", "toy-corpus"],
+    ),
+    "empty seeds": (lambda c: c.update(seeds=[]), ["config.seeds", "non-empty"]),
+    "duplicate seeds": (lambda c: c.update(seeds=[1, 1]), ["config.seeds", "non-unique"]),
+    "bad head in a new task": (
+        lambda c: c.update(tasks={"my-task": {"head": "crf", "metric": "accuracy"}}),
+        ["tasks.my-task.head", "'crf'", "tagging"],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_config_is_reported(config, name):
+    mutate, expected = BAD[name]
+    bad = copy.deepcopy(config)
+    mutate(bad)
+    message = error_of(bad)
+    for piece in expected:
+        assert piece in message, f"{name}: {piece!r} not in message:\n{message}"
+
+
+def test_all_problems_are_reported_together(config):
+    config["targets"].append("nope")
+    config["recipes"]["x"] = ["missing-stage"]
+    message = error_of(config)
+    assert "nope" in message and "missing-stage" in message
+
+
+def test_load_config_reports_missing_and_broken_files(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "absent.yaml")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("seeds: [1, 2\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(broken)
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(empty)
+
+
+def test_hyperparameters_merge_in_order(config):
+    config["training"]["tasks"] = {"toy-xnli": {"lr": 0.5}}
+    study = Study(config)
+    assert study.hparams("toy-xnli")["lr"] == 0.5
+    assert study.hparams("toy-xquad")["doc_stride"] == 64  # from the span head defaults
+    assert study.hparams("toy-mnli", "mt3")["max_steps"] == 400  # stage wins
+    assert study.stage_params("mt3")["max_steps"] == 400
+
+
+def test_translated_target_data_is_not_zero_shot(config):
+    config["tasks"] = {"toy-xnli-tt": {
+        "role": "intermediate", "head": "classification", "labels": ["entailment", "neutral", "contradiction"],
+        "metric": "accuracy", "primary": "accuracy", "data_of_target": "toy-xnli",
+        "train": {"dataset": "toy-xnli", "split": "train", "languages": ["en"]},
+    }}
+    config["stages"]["tt"] = {"tasks": ["toy-xnli-tt"]}
+    config["recipes"]["tt"] = ["tt"]
+    study = Study(config)
+    assert study.setting("tt", "toy-xnli") == "zero-shot"  # English only: still zero-shot
+    config["tasks"]["toy-xnli-tt"]["train"]["languages"] = ["en", "xa"]
+    study = Study(config)
+    assert study.setting("tt", "toy-xnli") == "translate-train"
+    assert study.setting("tt", "toy-xquad") == "zero-shot"
+    assert study.setting("pawsx-mnli", "toy-xnli") == "zero-shot"  # PAWS-X is not a target
