@@ -50,29 +50,29 @@ def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -
 # --- tagging ------------------------------------------------------------------------------------
 
 
-def _word_pieces(tokenizer, words: list[str]) -> list[list[int]]:
-    """Subword ids per word. A word that tokenises to nothing gets the unknown token, so every
-    word keeps a position (XTREME does the same)."""
+def _piece_lengths(tokenizer, words: list[str]) -> tuple[list[str], list[int]]:
+    """Subword count per word. A word that tokenises to nothing is replaced by the unknown
+    token, so every word keeps a position (XTREME does the same)."""
     enc = tokenizer(words, is_split_into_words=True, add_special_tokens=False)
-    pieces: list[list[int]] = [[] for _ in words]
-    for token_id, word_id in zip(enc["input_ids"], enc.word_ids(), strict=True):
+    lengths = [0] * len(words)
+    for word_id in enc.word_ids():
         if word_id is not None:
-            pieces[word_id].append(token_id)
-    return [p if p else [tokenizer.unk_token_id] for p in pieces]
+            lengths[word_id] += 1
+    words = [w if n else tokenizer.unk_token for w, n in zip(words, lengths, strict=True)]
+    return words, [max(n, 1) for n in lengths]
 
 
-def split_words(pieces: list[list[int]], budget: int) -> list[tuple[int, int]]:
+def split_words(lengths: list[int], budget: int) -> list[tuple[int, int]]:
     """Split a sentence into (first_word, n_words) chunks whose subwords fit `budget`.
-    A single word longer than the budget is cut to the budget (its first subword carries the
-    label, so nothing is lost for scoring)."""
+    A single word longer than the budget is a chunk of its own (truncated inside the word;
+    its first subword still carries the label)."""
     chunks, start, used = [], 0, 0
-    for i, piece in enumerate(pieces):
-        size = min(len(piece), budget)
+    for i, size in enumerate(lengths):
         if used + size > budget and i > start:
             chunks.append((start, i - start))
             start, used = i, 0
         used += size
-    chunks.append((start, len(pieces) - start))
+    chunks.append((start, len(lengths) - start))
     return chunks
 
 
@@ -82,22 +82,21 @@ def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, i
     for index, (ex_id, words, tags) in enumerate(zip(rows["id"], rows["tokens"], rows["tags"], strict=True)):
         if not words:
             continue
-        pieces = _word_pieces(tokenizer, list(words))
-        for first, count in split_words(pieces, budget):
-            ids, labels = [], []
-            for word in range(first, first + count):
-                piece = pieces[word][:budget]
-                ids += piece
-                tag = tags[word]
-                if tag not in label_to_id:
-                    raise ValueError(f"example {ex_id}: tag {tag!r} is not in the label set {sorted(label_to_id)}")
-                labels += [label_to_id[tag]] + [IGNORE] * (len(piece) - 1)
-            full = tokenizer.build_inputs_with_special_tokens(ids)
-            # Special tokens never carry a label: align labels with the inserted positions.
-            mask = tokenizer.get_special_tokens_mask(full, already_has_special_tokens=True)
-            it = iter(labels)
-            out["input_ids"].append(full)
-            out["labels"].append([IGNORE if m else next(it) for m in mask])
+        unknown = sorted({t for t in tags if t not in label_to_id})
+        if unknown:
+            raise ValueError(f"example {ex_id}: tag(s) {unknown} not in the label set {sorted(label_to_id)}")
+        words, lengths = _piece_lengths(tokenizer, list(words))
+        for first, count in split_words(lengths, budget):
+            enc = tokenizer(words[first : first + count], is_split_into_words=True, truncation=True,
+                            max_length=max_length)
+            labels, previous = [], None
+            for word_id in enc.word_ids():
+                # Label the first subword of each word; special tokens and later subwords: ignored.
+                is_first = word_id is not None and word_id != previous
+                labels.append(label_to_id[tags[first + word_id]] if is_first else IGNORE)
+                previous = word_id
+            out["input_ids"].append(enc["input_ids"])
+            out["labels"].append(labels)
             out["example_index"].append(index)
             out["first_word"].append(first)
             out["n_words"].append(count)

@@ -12,13 +12,11 @@ from xstilts.io import atomic_dir
 SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
-def train_tokenizer(corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path) -> None:
+def build_tokenizer(texts: list[str], vocab_size: int):
+    """A unigram (SentencePiece-style) fast tokenizer with XLM-R's special tokens and templates."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import XLMRobertaTokenizerFast
 
-    from xstilts.data import read_rows
-
-    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
     tok = Tokenizer(models.Unigram())
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
@@ -32,10 +30,17 @@ def train_tokenizer(corpus_dir: str | Path, languages: list[str], vocab_size: in
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
     )
-    fast = XLMRobertaTokenizerFast(
+    return XLMRobertaTokenizerFast(
         tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
         unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
     )
+
+
+def train_tokenizer(corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path) -> None:
+    from xstilts.data import read_rows
+
+    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
+    fast = build_tokenizer(texts, vocab_size)
     with atomic_dir(out_dir) as tmp:
         fast.save_pretrained(str(tmp))
 
