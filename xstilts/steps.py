@@ -84,6 +84,12 @@ def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, 
     log(f"tokenized {dataset}/{split} for {model}: {counts}")
 
 
+def resume_path(out_dir: str) -> Path:
+    """Step checkpoints live beside the output (Snakemake removes outputs before a rerun, not
+    this file), so a retried or resubmitted job continues where the last one stopped."""
+    return Path(f"{out_dir}.resume.pt")
+
+
 def _train_task(study: Study, model: str, task: str, stage: str | None):
     from xstilts.training import TrainTask
 
@@ -113,7 +119,8 @@ def train_stage(config: dict, model: str, chain: str, seed: int, init_dir: str, 
     metadata = {"kind": "intermediate-stage", "model": model, "chain": stages, "stage": stage,
                 "init": init_dir, "config_hash": study.hash}
     summary = train(init_dir, tasks, out_dir, seed=seed, stage_params=study.stage_params(stage),
-                    sampling=study.sampling(stage), save_heads=False, metadata=metadata, log=log)
+                    sampling=study.sampling(stage), save_heads=False, metadata=metadata, log=log,
+                    checkpoint_path=resume_path(out_dir))
     log(f"stage {chain} (seed {seed}) best English dev at step {summary['best_step']}: {summary['best_dev']}")
 
 
@@ -124,7 +131,8 @@ def train_target(config: dict, model: str, recipe: str, task: str, seed: int, in
     metadata = {"kind": "target", "model": model, "recipe": recipe, "chain": study.chain(recipe), "task": task,
                 "init": init_dir, "config_hash": study.hash}
     summary = train(init_dir, [_train_task(study, model, task, None)], out_dir, seed=seed,
-                    stage_params=study.hparams(task), save_heads=True, metadata=metadata, log=log)
+                    stage_params=study.hparams(task), save_heads=True, metadata=metadata, log=log,
+                    checkpoint_path=resume_path(out_dir))
     log(f"{recipe}/{task} seed {seed}: best English dev at step {summary['best_step']}: {summary['best_dev']}")
 
 

@@ -42,6 +42,13 @@ class BatchStream:
         self.order: list[int] = []
         self.epoch = 0
 
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.get_state(), "order": list(self.order), "epoch": self.epoch}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.set_state(state["generator"])
+        self.order, self.epoch = list(state["order"]), state["epoch"]
+
     def __next__(self) -> dict:
         if len(self.order) < self.batch_size:
             self.order += torch.randperm(self.size, generator=self.generator).tolist()
@@ -91,8 +98,77 @@ def _optimizer(model, lr: float, weight_decay: float):
     )
 
 
+class Preempted(SystemExit):
+    """Raised after a step checkpoint was written because SLURM asked the job to stop."""
+
+
+class StopSignal:
+    """SIGTERM/SIGUSR1 (sent by SLURM before the time limit or on preemption) set a flag; the
+    loop checkpoints at the next step boundary and exits, and a rerun resumes from there."""
+
+    def __init__(self):
+        import signal
+
+        self.received: int | None = None
+        self.previous = {}
+        for sig in (signal.SIGTERM, signal.SIGUSR1):
+            self.previous[sig] = signal.signal(sig, self._handle)
+
+    def _handle(self, signum, frame):
+        self.received = signum
+
+    def restore(self):
+        import signal
+
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def _rng_state() -> dict:
+    import random
+
+    import numpy as np
+
+    return {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()}
+
+
+def _set_rng_state(state: dict) -> None:
+    import random
+
+    import numpy as np
+
+    torch.set_rng_state(state["torch"])
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    from xstilts.io import atomic_path
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return torch.load(path, weights_only=False)
+    except Exception as err:  # a corrupt checkpoint: say so and start over rather than crash
+        print(f"warning: ignoring unreadable checkpoint {path} ({err})")
+        return None
+
+
 def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, seed: int, stage_params: dict,
-          sampling: dict | None = None, save_heads: bool, metadata: dict, log=print) -> dict:
+          sampling: dict | None = None, save_heads: bool, metadata: dict, log=print,
+          checkpoint_path: str | Path | None = None, stop_after_step: int | None = None) -> dict:
+    """Train and write the selected model to out_dir (atomically).
+
+    With `checkpoint_path`, a step checkpoint (model, optimizer, scheduler, sampler, data order,
+    RNG states, dev curve, best state) is written every `checkpoint_every` steps and when SIGTERM
+    or SIGUSR1 arrives; a later call resumes from it, and the result is bit-identical on CPU to
+    an uninterrupted run. `stop_after_step` simulates an interruption (tests)."""
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.features import load_tokenizer
@@ -125,28 +201,65 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
         optimizer, int(stage_params.get("warmup_ratio", 0.0) * max_steps), max_steps
     )
     eval_every = stage_params.get("eval_every", max_steps)
-    curve, best, best_state, running = [], None, None, []
-    for step in range(1, max_steps + 1):
-        model.train()
-        for _ in range(accumulation):
-            task = next(sampler)
-            loss, _ = model(task, next(streams[task]))
-            (loss / accumulation).backward()
-            running.append(loss.item())
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad(set_to_none=True)
-        if step % eval_every == 0 or step == max_steps:
-            dev = {t.name: evaluate_dev(model, t, pad_id) for t in tasks if t.dev_feature_root is not None}
-            selection = sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / max(1, len(dev))
-            mean_loss = sum(running) / len(running)
-            running = []
-            curve.append({"step": step, "train_loss": mean_loss, "dev": dev, "selection_score": selection})
-            log(f"step {step}/{max_steps} loss {mean_loss:.3f} English dev {selection:.2f}")
-            if best is None or selection > best["selection_score"]:
-                best = curve[-1]
-                best_state = copy.deepcopy(model.state_dict())
+    checkpoint_every = stage_params.get("checkpoint_every", 0)
+    checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+    curve, best, best_state, running, first_step = [], None, None, [], 1
+    resumed = load_checkpoint(checkpoint_path) if checkpoint_path else None
+    if resumed is not None:
+        model.load_state_dict(resumed["model"])
+        optimizer.load_state_dict(resumed["optimizer"])
+        schedule.load_state_dict(resumed["schedule"])
+        sampler.load_state_dict(resumed["sampler"])
+        for name, state in resumed["streams"].items():
+            streams[name].load_state_dict(state)
+        _set_rng_state(resumed["rng"])
+        curve, best, best_state, running = resumed["curve"], resumed["best"], resumed["best_state"], resumed["running"]
+        first_step = resumed["step"] + 1
+        log(f"resumed from {checkpoint_path} at step {resumed['step']}")
+
+    def checkpoint(step: int) -> None:
+        save_checkpoint(checkpoint_path, {
+            "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
+            "streams": {n: st.state_dict() for n, st in streams.items()}, "rng": _rng_state(),
+            "curve": curve, "best": best, "best_state": best_state, "running": running,
+        })
+
+    stop = StopSignal()
+    try:
+        for step in range(first_step, max_steps + 1):
+            model.train()
+            for _ in range(accumulation):
+                task = next(sampler)
+                loss, _ = model(task, next(streams[task]))
+                (loss / accumulation).backward()
+                running.append(loss.item())
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad(set_to_none=True)
+            if step % eval_every == 0 or step == max_steps:
+                rng = _rng_state()  # evaluation must not shift the training randomness
+                dev = {t.name: evaluate_dev(model, t, pad_id) for t in tasks if t.dev_feature_root is not None}
+                _set_rng_state(rng)
+                selection = sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / max(1, len(dev))
+                mean_loss = sum(running) / len(running)
+                running = []
+                curve.append({"step": step, "train_loss": mean_loss, "dev": dev, "selection_score": selection})
+                log(f"step {step}/{max_steps} loss {mean_loss:.3f} English dev {selection:.2f}")
+                if best is None or selection > best["selection_score"]:
+                    best = curve[-1]
+                    best_state = copy.deepcopy(model.state_dict())
+            interrupted = stop.received is not None or step == stop_after_step
+            if checkpoint_path and step < max_steps and (
+                interrupted or (checkpoint_every and step % checkpoint_every == 0)
+            ):
+                checkpoint(step)
+            if interrupted and step < max_steps:
+                log(f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}")
+                raise Preempted(143 if stop.received else 3)
+    finally:
+        stop.restore()
     model.load_state_dict(best_state)
     summary = {
         **metadata,
@@ -160,11 +273,14 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
         "params": stage_params,
         "task_params": {t.name: t.params for t in tasks},
         "train_languages": {t.name: t.languages for t in tasks},
-        "seconds": round(time.time() - started, 2),
+        "seconds_this_run": round(time.time() - started, 2),
+        "resumed_from_step": resumed["step"] if resumed else None,
         "environment": environment(),
     }
     with atomic_dir(out_dir) as tmp:
         save_model(model, tokenizer, tmp, summary, save_heads=save_heads)
+    if checkpoint_path:
+        checkpoint_path.unlink(missing_ok=True)
     return summary
 
 

@@ -583,7 +583,7 @@ def _build_lexicon(seed: int, lang: str) -> Lexicon:
         if source is not None and spec.cognate_rate and rng.random() < spec.cognate_rate:
             word = _xa_cognate(source)
         tries = 0
-        while not word or word in used:
+        while len(word) < 2 or word in used:
             n = nsyl + (1 if nsyl >= 2 and rng.random() < 0.35 else 0) + tries // 20
             word = _gen_word(rng, spec, n)
             tries += 1
