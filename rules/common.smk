@@ -3,7 +3,7 @@ import sys
 
 sys.path.insert(0, workflow.basedir)
 
-from xstilts import paths
+from xstilts import paths, steps
 from xstilts.config import ConfigError, Study, validate_config
 
 try:

@@ -11,10 +11,8 @@ rule prepare_data:
         directory(paths.DATA.format(res=RES, dataset="{dataset}")),
     log:
         f"{RES}/logs/data/{{dataset}}.log",
-    conda:
-        "../envs/data.yaml"
-    script:
-        "../scripts/prepare_data.py"
+    run:
+        steps.prepare_data(config, wildcards.dataset, output[0], log_path=log[0])
 
 
 rule tokenize:
@@ -22,10 +20,21 @@ rule tokenize:
         data=paths.DATA.format(res=RES, dataset="{dataset}"),
         tokenizer=paths.TOKENIZER.format(res=RES, model="{model}"),
     output:
-        directory(paths.FEATURES.format(res=RES, model="{model}", dataset="{dataset}", split="{split}")),
+        directory(
+            paths.FEATURES.format(
+                res=RES, model="{model}", dataset="{dataset}", split="{split}"
+            )
+        ),
     log:
         f"{RES}/logs/tokenize/{{model}}/{{dataset}}/{{split}}.log",
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../scripts/tokenize.py"
+    run:
+        steps.tokenize(
+            config,
+            wildcards.model,
+            wildcards.dataset,
+            wildcards.split,
+            input.data,
+            input.tokenizer,
+            output[0],
+            log_path=log[0],
+        )

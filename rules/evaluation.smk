@@ -3,12 +3,13 @@
 # target task, because each task has its own language list.
 for _task in STUDY.targets:
     _spec = STUDY.tasks[_task]
+    _rule = _task.replace("-", "_")
     _cell = paths.CELL_DIR.format(out=OUT, model="{model}", recipe="{recipe}", task=_task, seed="{seed}")
     _langs = STUDY.test_languages(_task)
 
     rule:
         name:
-            f"predict_{_task}"
+            f"predict_{_rule}"
         input:
             model=trained_model_for(_task).format(model="{model}", recipe="{recipe}", seed="{seed}"),
             features=paths.features(RES, "{model}", _spec.test.dataset, _spec.test.split),
@@ -19,16 +20,28 @@ for _task in STUDY.targets:
             task=_task,
         group:
             "evaluate"
+        resources:
+            gpu=1,
+            cpus_per_task=4,
+            mem_mb=32000,
+            runtime=lambda wc, attempt: 120 * attempt,
         log:
             f"{_cell}/logs/predict.log",
-        conda:
-            "../envs/train.yaml"
-        script:
-            "../scripts/predict.py"
+        run:
+            steps.predict(
+                config,
+                wildcards.model,
+                wildcards.recipe,
+                params.task,
+                int(wildcards.seed),
+                input.model,
+                dict(output.items()),
+                log_path=log[0],
+            )
 
     rule:
         name:
-            f"score_{_task}"
+            f"score_{_rule}"
         input:
             predictions=[f"{_cell}/predictions/{lang}.jsonl" for lang in _langs],
             model=trained_model_for(_task).format(model="{model}", recipe="{recipe}", seed="{seed}"),
@@ -41,10 +54,18 @@ for _task in STUDY.targets:
             "evaluate"
         log:
             f"{_cell}/logs/score.log",
-        conda:
-            "../envs/score.yaml"
-        script:
-            "../scripts/score.py"
+        run:
+            steps.score(
+                config,
+                wildcards.model,
+                wildcards.recipe,
+                params.task,
+                int(wildcards.seed),
+                input.model,
+                dict(zip(output.keys(), input.predictions)),
+                dict(output.items()),
+                log_path=log[0],
+            )
 
 
 rule aggregate:
@@ -54,7 +75,5 @@ rule aggregate:
         **summary_outputs(),
     log:
         f"{OUT}/logs/aggregate.log",
-    conda:
-        "../envs/score.yaml"
-    script:
-        "../scripts/aggregate.py"
+    run:
+        steps.aggregate(config, list(input), dict(output.items()), log_path=log[0])

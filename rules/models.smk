@@ -14,10 +14,10 @@ rule train_tokenizer:
         model="|".join(PRETRAINED_MODELS),
     log:
         f"{RES}/logs/models/{{model}}/tokenizer.log",
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../scripts/train_tokenizer.py"
+    run:
+        steps.train_tokenizer(
+            config, wildcards.model, input.corpus, output[0], log_path=log[0]
+        )
 
 
 rule pretrain:
@@ -30,7 +30,14 @@ rule pretrain:
         model="|".join(PRETRAINED_MODELS),
     log:
         f"{RES}/logs/models/{{model}}/pretrain.log",
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../scripts/pretrain.py"
+    benchmark:
+        f"{RES}/benchmarks/models/{{model}}/pretrain.tsv"
+    run:
+        steps.pretrain(
+            config,
+            wildcards.model,
+            input.tokenizer,
+            input.corpus,
+            output[0],
+            log_path=log[0],
+        )

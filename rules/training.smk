@@ -10,10 +10,18 @@ rule train_stage:
         chain=r"[^/]+(/[^/]+)*",
     log:
         f"{OUT}/logs/{{model}}/seed{{seed}}/stages/{{chain}}.log",
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../scripts/train_stage.py"
+    benchmark:
+        f"{OUT}/benchmarks/{{model}}/seed{{seed}}/stages/{{chain}}.tsv"
+    run:
+        steps.train_stage(
+            config,
+            wildcards.model,
+            wildcards.chain,
+            int(wildcards.seed),
+            input.init,
+            output[0],
+            log_path=log[0],
+        )
 
 
 rule train_target:
@@ -25,7 +33,16 @@ rule train_target:
         task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
     log:
         f"{OUT}/logs/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.log",
-    conda:
-        "../envs/train.yaml"
-    script:
-        "../scripts/train_target.py"
+    benchmark:
+        f"{OUT}/benchmarks/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.tsv"
+    run:
+        steps.train_target(
+            config,
+            wildcards.model,
+            wildcards.recipe,
+            wildcards.task,
+            int(wildcards.seed),
+            input.init,
+            output[0],
+            log_path=log[0],
+        )

@@ -150,3 +150,12 @@ def test_translated_target_data_is_not_zero_shot(config):
     assert study.setting("tt", "toy-xnli") == "translate-train"
     assert study.setting("tt", "toy-xquad") == "zero-shot"
     assert study.setting("pawsx-mnli", "toy-xnli") == "zero-shot"  # PAWS-X is not a target
+
+
+def test_registry_labels_match_the_generator():
+    from xstilts import registry, synthetic
+
+    for name, spec in registry.tasks().items():
+        for ref in (spec.train, spec.dev, spec.test):
+            if ref is not None and spec.labels:
+                assert list(spec.labels) == synthetic.DATASETS[ref.dataset]["labels"], name

@@ -148,14 +148,14 @@ def predict_languages(model, task: str, spec, params: dict, feature_root, data_r
 
     def candidates(lang: str):
         if lang not in cache:
-            feats = load_features(feature_root / lang, "candidates")
+            feats = load_features(feature_root / lang, "candidates")[:]
             vectors = embeddings(model, feats["input_ids"], pad_id, batch_size, settings.get("pooling", spec.pooling),
                                  settings.get("layer", -1))
             cache[lang] = (vectors, list(feats["example_id"]))
         return cache[lang]
 
     for lang in languages:
-        feats = load_features(feature_root / lang)
+        feats = load_features(feature_root / lang)[:]  # dict of plain lists
         if kind == "retrieval":
             queries = embeddings(model, feats["input_ids"], pad_id, batch_size, settings.get("pooling", spec.pooling),
                                  settings.get("layer", -1))

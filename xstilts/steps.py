@@ -1,11 +1,26 @@
 """The workflow's steps: one function per rule. Each takes the study config and the paths the
 rule names, and does the work through the modules beside it. Importable and testable without
-Snakemake; scripts/*.py only unpack the `snakemake` object and call these."""
+Snakemake; a rule's `run:` block is a single call of one of these.
+
+Rules run these in-process (`run:`), so locally the heavy libraries are imported once per
+workflow rather than once per job (torch + transformers take ~4 s to import here, and the
+embedded default has ~250 jobs). Every step holds STEP_LOCK, so jobs that share a process run
+one after the other: torch's RNG and thread settings are process-wide (determinism), and
+libraries imported from two threads at once break. Each job is its own process on SLURM.
+"""
 
 from __future__ import annotations
 
-import sys
+import contextlib
+import os
+import threading
 from pathlib import Path
+
+# Before the libraries are imported: no progress bars or load reports in the workflow's output.
+os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from xstilts import paths
 from xstilts.config import Study
@@ -15,10 +30,51 @@ from xstilts.registry import HEAD_SCHEMA
 SCHEMA_HEAD = {schema: head for head, schema in HEAD_SCHEMA.items()}
 
 
+STEP_LOCK = threading.RLock()
+_LOG = threading.local()
+
+
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """Write a line to the current job's log file (thread-local: jobs may run in threads)."""
+    handle = getattr(_LOG, "handle", None)
+    if handle is not None:
+        handle.write(message.rstrip() + "\n")
+        handle.flush()
 
 
+@contextlib.contextmanager
+def job_log(path: str | None):
+    """Route `log()` of this thread to the rule's log file for the duration of a step."""
+    if path is None:
+        yield
+        return
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        _LOG.handle = handle
+        try:
+            yield
+        finally:
+            _LOG.handle = None
+
+
+def step(uses_torch: bool):
+    """Mark a function as a rule's step: `log_path=` routes its log; steps run one at a time
+    within a process (STEP_LOCK). `uses_torch` documents which steps need the heavy stack."""
+
+    def decorate(function):
+        import functools
+
+        @functools.wraps(function)
+        def wrapper(*args, log_path: str | None = None, **kwargs):
+            with job_log(log_path), STEP_LOCK:
+                return function(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+@step(uses_torch=False)
 def prepare_data(config: dict, dataset: str, out_dir: str) -> None:
     from xstilts.data import prepare_dataset
 
@@ -33,6 +89,7 @@ def _corpus_languages(corpus_dir: str) -> list[str]:
     return sorted(p.parent.name for p in Path(corpus_dir).glob("*/train.parquet"))
 
 
+@step(uses_torch=True)
 def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> None:
     from xstilts.pretrain import train_tokenizer as train
 
@@ -41,6 +98,7 @@ def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> 
     log(f"tokenizer for {model} -> {out_dir}")
 
 
+@step(uses_torch=True)
 def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_dir: str) -> None:
     from xstilts.pretrain import pretrain_mlm
 
@@ -58,6 +116,7 @@ def _task_using(study: Study, dataset: str):
     return None
 
 
+@step(uses_torch=True)
 def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, tokenizer_dir: str,
              out_dir: str) -> None:
     from xstilts.features import featurize_split, load_tokenizer
@@ -109,6 +168,7 @@ def _train_task(study: Study, model: str, task: str, stage: str | None):
     )
 
 
+@step(uses_torch=True)
 def train_stage(config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str) -> None:
     from xstilts.training import train
 
@@ -124,6 +184,7 @@ def train_stage(config: dict, model: str, chain: str, seed: int, init_dir: str, 
     log(f"stage {chain} (seed {seed}) best English dev at step {summary['best_step']}: {summary['best_dev']}")
 
 
+@step(uses_torch=True)
 def train_target(config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str) -> None:
     from xstilts.training import train
 
@@ -136,6 +197,7 @@ def train_target(config: dict, model: str, recipe: str, task: str, seed: int, in
     log(f"{recipe}/{task} seed {seed}: best English dev at step {summary['best_step']}: {summary['best_dev']}")
 
 
+@step(uses_torch=True)
 def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
             outputs: dict[str, str]) -> None:
     """Predictions for every test language of one trained model (one model load)."""
@@ -164,6 +226,7 @@ def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_d
     log(f"predicted {task} for {len(outputs)} languages with {model_dir}")
 
 
+@step(uses_torch=False)
 def score(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
           predictions: dict[str, str], outputs: dict[str, str]) -> None:
     from xstilts.data import read_manifest
@@ -211,6 +274,7 @@ def score(config: dict, model: str, recipe: str, task: str, seed: int, model_dir
     log(f"scored {task} ({recipe}, seed {seed}) for {len(outputs)} languages")
 
 
+@step(uses_torch=False)
 def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> None:
     from xstilts.aggregate import build_tables
 
@@ -218,12 +282,3 @@ def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> 
     build_tables(study, score_files, outputs)
     log(f"results table -> {outputs['markdown']}")
 
-
-def logged(snakemake):
-    """Send a rule script's stderr to the rule's log file (line-buffered)."""
-    import contextlib
-
-    if not snakemake.log:
-        return contextlib.nullcontext()
-    Path(snakemake.log[0]).parent.mkdir(parents=True, exist_ok=True)
-    return contextlib.redirect_stderr(open(snakemake.log[0], "w", buffering=1))

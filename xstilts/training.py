@@ -76,7 +76,8 @@ def _load_train_columns(task: TrainTask, seed: int) -> dict[str, list]:
     limit = task.params.get("max_train_examples")
     if limit and len(feats) > limit:
         feats = feats.shuffle(seed=seed).select(range(limit))
-    return {c: feats[c] for c in TRAIN_COLUMNS[task.spec.head]}
+    # Plain lists: indexing arrow-backed columns one row at a time is slow in the batch loop.
+    return feats.select_columns(TRAIN_COLUMNS[task.spec.head])[:]
 
 
 def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
@@ -108,11 +109,15 @@ class StopSignal:
 
     def __init__(self):
         import signal
+        import threading
 
         self.received: int | None = None
         self.previous = {}
-        for sig in (signal.SIGTERM, signal.SIGUSR1):
-            self.previous[sig] = signal.signal(sig, self._handle)
+        # Handlers can only be installed from the main thread; a job run in a worker thread
+        # (local runs with threads) is not signalled by SLURM anyway.
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGUSR1):
+                self.previous[sig] = signal.signal(sig, self._handle)
 
     def _handle(self, signum, frame):
         self.received = signum

@@ -34,7 +34,7 @@ class Entity:
     adj: str = ""  # optional descriptive adjective id
 
     def description(self) -> Clause:
-        """"Anna Berg is a kind teacher in Lumen ." / "Lumen is a small city near the river ." """
+        """ "Anna Berg is a kind teacher in Lumen ." / "Lumen is a small city near the river ." """
         adjs = ((self.adj, 0),) if self.adj else ()
         pred = NP("noun", self.kind, 0, adjs, det="indef")
         subj = NP("name", self.name, etype=self.etype, det="none")
@@ -59,7 +59,9 @@ def build_entities(seed: int) -> tuple[Entity, ...]:
     rng = make_rng(seed, "entities")
     people = [f"{f} {s}" for f in FIRST_NAMES for s in SURNAMES]
     rng.shuffle(people)
-    orgs = [(f"{p} {s}", kind) for p in ORG_PREFIXES for kind, sfx in ORG_KINDS.items() for s in sfx]
+    orgs = [
+        (f"{p} {s}", kind) for p in ORG_PREFIXES for kind, sfx in ORG_KINDS.items() for s in sfx
+    ]
     rng.shuffle(orgs)
     places = list(PLACE_NAMES)
     rng.shuffle(places)
@@ -94,6 +96,7 @@ class NameInventory:
 
     def __init__(self, seed: int) -> None:
         ents = build_entities(seed)
+        self.entities = ents
         self.by_type = {t: [e for e in ents if e.etype == t] for t in ("PER", "ORG", "LOC")}
 
     def sample(self, rng: random.Random, etype: str) -> str:

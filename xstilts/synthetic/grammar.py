@@ -203,13 +203,13 @@ class Renderer:
             return s
         # common noun
         plural = np.is_plural
-        noun = self.lex.noun(np.head, np.var, plural)
+        noun, foreign = self.noun_form(np.head, np.var, plural)
         adjs = [self.adj(a, v) for a, v in np.adjs]
         det_pre: str | None = None
         if np.num is None:
-            det_pre, noun = self._determiner(np.det, plural, noun, adjs)
+            det_pre, noun = self._determiner(np.det, plural, noun, adjs, foreign)
         if acc:
-            noun = self.lex.accusative(noun)
+            noun = self.lex.accusative(noun, hyphen=foreign)
         if det_pre:
             s.add(det_pre, "DET")
         start = len(s)
@@ -226,7 +226,12 @@ class Renderer:
         s.spans["core"] = (start, len(s))
         return s
 
-    def _determiner(self, det: str, plural: bool, noun: str, adjs: list[str]):
+    def noun_form(self, nid: str, var: int, plural: bool) -> tuple[str, bool]:
+        """(surface form, whether it is a foreign word that takes suffixes after a hyphen)"""
+        form = self.lex.noun(nid, var, plural)
+        return form, self.lex.is_foreign(form)
+
+    def _determiner(self, det: str, plural: bool, noun: str, adjs: list[str], foreign: bool):
         arts = self.spec.articles
         if det == "dem":
             return self.w("F", "DEM_PL" if plural and self.en else "DEM"), noun
@@ -236,7 +241,7 @@ class Renderer:
             if arts == "words":
                 return self.w("F", "DEF"), noun
             if arts == "def-suffix":
-                return None, self.lex.definite(noun)
+                return None, self.lex.definite(noun, hyphen=foreign)
             return None, noun
         # indefinite
         if plural or arts == "none":
@@ -311,7 +316,6 @@ class Renderer:
         """Render a declarative clause.  Spans: subj, obj, obj.num, pp0, pp1, ..."""
         if c.passive and self.en and not c.copular and c.obj is not None:
             return self._passive(c, end)
-        parts: list[tuple[str | None, Sent]] = []
         subj = ("subj", self.np(c.subj, "subj"))
         vg = (None, self.verb_group(c))
         obj = None
@@ -337,7 +341,9 @@ class Renderer:
             # move the first PP (else the adverb) to the front, followed by a comma
             mover = next((p for p in core if p[0] == "pp0"), None) or (adv[0] if adv else None)
             if mover is not None and core[0] is not mover:
-                core = [mover, (None, Sent().add(",", "PUNCT"))] + [p for p in core if p is not mover]
+                core = [mover, (None, Sent().add(",", "PUNCT"))] + [
+                    p for p in core if p is not mover
+                ]
         s = Sent()
         for role, part in core:
             s.append(part, role)
@@ -364,14 +370,13 @@ class Renderer:
         return s
 
     def coordination(self, clauses: list[Clause], conj: str = "AND") -> Sent:
-        """c1 , c2 , ... CONJ cn ."""
+        """c1 , c2 , CONJ c3 ."""
         s = Sent()
         for i, c in enumerate(clauses):
             if i:
+                s.add(",", "PUNCT")
                 if i == len(clauses) - 1:
                     s.add(self.w("F", conj), "CCONJ")
-                else:
-                    s.add(",", "PUNCT")
             s.append(self.clause(c, end=None), f"c{i}")
         s.add(".", "PUNCT")
         return s
@@ -395,9 +400,7 @@ class Renderer:
             else:
                 s.add(self.w("F", "HOWMANY"), "ADV")
             assert c.obj is not None
-            obj = replace(c.obj, num=None, plural=True, det="none", adjs=c.obj.adjs)
-            role = "obj"
-            s.append(self.np(obj, role))
+            s.append(self.np(replace(c.obj, num=None, plural=True, det="none"), "obj"))
         return s
 
     def question(self, c: Clause, target: str) -> Sent:
@@ -413,7 +416,6 @@ class Renderer:
         obj = self.np(c.obj, "obj") if c.obj is not None else None
         pp_s = [self.pp(p) for p in rest.pps]
         adv = [self.adverb(c.adv)] if c.adv else []
-        order = self.spec.order
         items: list[Sent]
         if self.en:
             if target == "subj":
@@ -430,7 +432,8 @@ class Renderer:
             else:
                 keep_obj = [obj] if (obj and target == "where") else []
                 items = [qw, vg, subj] + keep_obj + pp_s + adv
-        else:  # in situ, SOV
+        else:  # in situ (the SOV languages)
+            assert self.spec.order == "SOV"
             vg = self.verb_group(rest)
             s_part = qw if target == "subj" else subj
             if target in ("obj", "num"):
@@ -439,13 +442,40 @@ class Renderer:
                 o_part = [obj] if obj else []
             loc = [qw] if target == "where" else []
             items = adv + [s_part] + loc + pp_s + o_part + [vg]
-            assert order == "SOV"
         s = Sent()
         for it in items:
             s.append(it)
         s.spans = {}
         s.add("?", "PUNCT")
         return s
+
+
+class CodeSwitchRenderer(Renderer):
+    """Renders a non-English language with some content words borrowed from English
+    (code-switching / loanwords): English stems keep English number marking and take the
+    host language's case and definiteness suffixes after a hyphen."""
+
+    def __init__(self, lex: Lexicon, rng: random.Random, p: float) -> None:
+        super().__init__(lex)
+        assert not self.en
+        self.rng = rng
+        self.p = p
+
+    def noun_form(self, nid: str, var: int, plural: bool) -> tuple[str, bool]:
+        if self.rng.random() < self.p:
+            sg, pl = NOUNS[nid].forms[var]
+            return (pl if plural else sg), self.spec.script != "Latin"
+        return super().noun_form(nid, var, plural)
+
+    def adj(self, aid: str, var: int) -> str:
+        if self.rng.random() < self.p:
+            return ADJECTIVES[aid].forms[var]
+        return super().adj(aid, var)
+
+    def verb_form(self, c: Clause, form: int) -> str:
+        if self.rng.random() < self.p:
+            return VERBS[c.verb].forms[c.vvar][1]
+        return super().verb_form(c, form)
 
 
 # --------------------------------------------------------------------------------------
@@ -498,11 +528,12 @@ class Sampler:
 
     def adjs_for(self, nid: str, k: int, exclude: tuple[str, ...] = ()) -> tuple:
         noun = NOUNS[nid]
-        cands = [a for a in ADJECTIVES.values() if a.fits(noun) and a.id not in exclude]
+        groups = {ADJECTIVES[x].group for x in exclude}
+        cands = [a for a in ADJECTIVES.values() if a.fits(noun) and a.group not in groups]
         out: list[tuple[str, int]] = []
         for _ in range(k):
             a = self.choice(cands)
-            cands = [x for x in cands if x.id != a.id]
+            cands = [x for x in cands if x.group != a.group]
             out.append((a.id, self.rng.randrange(len(a.forms))))
         return tuple(out)
 
@@ -512,7 +543,12 @@ class Sampler:
         return 2 if self.chance(g.p_adj2) else 1
 
     def noun_np(
-        self, nid: str, g: Genre, num_ok: bool = False, det: str | None = None, adjs: int | None = None
+        self,
+        nid: str,
+        g: Genre,
+        num_ok: bool = False,
+        det: str | None = None,
+        adjs: int | None = None,
     ) -> NP:
         k = self.n_adjs(g) if adjs is None else adjs
         num = None
@@ -593,7 +629,7 @@ class Sampler:
         return self.pp(g, self.choice(LOCATIVE), name_p=name_p)
 
     def copular(self, g: Genre = DEFAULT_GENRE) -> Clause:
-        """"the house is big", "Anna Berg was a teacher in Lumen", ..."""
+        """ "the house is big", "Anna Berg was a teacher in Lumen", ..."""
         r = self.rng.random()
         if r < 0.5:
             nid = self.choice(tuple(NOUNS))
@@ -606,7 +642,9 @@ class Sampler:
                 neg=self.chance(g.p_neg),
                 tense=self.choice(("pres", "past")),
             )
-        subj = self.name_np("PER") if r < 0.8 else self.noun_np(self.choice(PERSON_NOUNS), g, adjs=0)
+        subj = (
+            self.name_np("PER") if r < 0.8 else self.noun_np(self.choice(PERSON_NOUNS), g, adjs=0)
+        )
         pred = self.noun_np(self.choice(PERSON_NOUNS), g, det="indef", adjs=self.n_adjs(g))
         pred = replace(pred, plural=False, num=None)
         pps = (self.locative_pp(g),) if self.chance(0.5) else ()

@@ -157,16 +157,19 @@ for _a, _b in [
 
 # cause verb -> effect verb, with the objects the pair is used with (same subject, same object)
 CAUSAL_LINKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("drop", "break", ("cup", "bottle", "lamp", "phone", "computer", "window")),
-    ("break", "fix", ("car", "lamp", "phone", "computer", "chair", "table", "door", "window")),
+    ("drop", "break", ("cup", "bottle", "lamp", "phone", "computer")),
+    ("break", "fix", ("car", "lamp", "phone", "computer", "chair", "table")),
+    ("build", "sell", ("house", "boat", "car", "computer", "phone", "table", "chair")),
+    ("paint", "sell", ("picture", "house", "car", "chair", "table")),
     ("buy", "eat", ("apple", "cake", "orange", "banana", "pie", "cookie")),
-    ("cook", "eat", ("egg", "potato", "fish", "pie")),
-    ("write", "send", ("letter", "book")),
-    ("find", "keep", ("coin", "ring", "key", "map", "cat", "dog")),
+    ("cook", "eat", ("egg", "potato", "fish", "pie", "cake")),
+    ("wash", "eat", ("apple", "orange", "banana", "potato")),
     ("catch", "cook", ("fish",)),
-    ("paint", "sell", ("picture", "house", "car", "chair")),
-    ("open", "read", ("letter", "book")),
-    ("build", "sell", ("house", "boat", "car", "computer", "phone")),
+    ("buy", "keep", ("cup", "bottle", "ring", "lamp", "map", "picture")),
+    ("find", "keep", ("coin", "ring", "key", "map", "cat", "dog", "cup")),
+    ("write", "send", ("letter", "book")),
+    ("open", "read", ("letter", "book", "newspaper")),
+    ("buy", "read", ("newspaper", "book", "map")),
 )
 
 
@@ -176,6 +179,7 @@ class Adjective:
     forms: tuple[str, ...]
     applies: str  # "animate" | "inanimate" | "any"
     sentiment: int = 0
+    group: str = ""
 
     def fits(self, noun: Noun) -> bool:
         if self.applies == "any":
@@ -183,37 +187,38 @@ class Adjective:
         return (self.applies == "animate") == noun.animate
 
 
+# (forms, applies to, sentiment, group); an NP never has two adjectives of the same group
 _ADJ_SPEC = [
-    ("big|large", "any", 0),
-    ("small|little", "any", 0),
-    ("old", "any", 0),
-    ("new", "inanimate", 0),
-    ("young", "animate", 0),
-    ("red", "inanimate", 0),
-    ("green", "inanimate", 0),
-    ("blue", "inanimate", 0),
-    ("warm", "inanimate", 0),
-    ("cold", "inanimate", 0),
-    ("dark", "inanimate", 0),
-    ("bright", "inanimate", 0),
-    ("quick|fast", "animate", 0),
-    ("slow", "animate", 0),
-    ("happy|glad", "animate", 1),
-    ("sad", "animate", -1),
-    ("kind", "animate", 1),
-    ("cruel", "animate", -1),
-    ("good", "any", 1),
-    ("bad", "any", -1),
-    ("beautiful", "any", 1),
-    ("ugly", "any", -1),
-    ("wonderful|great", "any", 1),
-    ("terrible|awful", "any", -1),
+    ("big|large", "any", 0, "size"),
+    ("small|little", "any", 0, "size"),
+    ("old", "any", 0, "age"),
+    ("new", "inanimate", 0, "age"),
+    ("young", "animate", 0, "age"),
+    ("red", "inanimate", 0, "colour"),
+    ("green", "inanimate", 0, "colour"),
+    ("blue", "inanimate", 0, "colour"),
+    ("warm", "inanimate", 0, "temperature"),
+    ("cold", "inanimate", 0, "temperature"),
+    ("dark", "inanimate", 0, "light"),
+    ("bright", "inanimate", 0, "light"),
+    ("quick|fast", "animate", 0, "speed"),
+    ("slow", "animate", 0, "speed"),
+    ("happy|glad", "animate", 1, "mood"),
+    ("sad", "animate", -1, "mood"),
+    ("kind", "animate", 1, "character"),
+    ("cruel", "animate", -1, "character"),
+    ("good", "any", 1, "quality"),
+    ("bad", "any", -1, "quality"),
+    ("wonderful|great", "any", 1, "quality"),
+    ("terrible|awful", "any", -1, "quality"),
+    ("beautiful", "any", 1, "beauty"),
+    ("ugly", "any", -1, "beauty"),
 ]
 
 ADJECTIVES: dict[str, Adjective] = {}
-for _forms, _applies, _sent in _ADJ_SPEC:
+for _forms, _applies, _sent, _group in _ADJ_SPEC:
     _f = tuple(_forms.split("|"))
-    ADJECTIVES[_f[0]] = Adjective(_f[0], _f, _applies, _sent)
+    ADJECTIVES[_f[0]] = Adjective(_f[0], _f, _applies, _sent, _group)
 
 # adposition -> (English form, allowed object noun ids, allowed name types)
 _PLACES = tuple(n.id for n in NOUNS.values() if n.cls == "place")
@@ -232,7 +237,11 @@ ADPOSITIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 LOCATIVE = ("in", "near")
 
 ADVERBS: tuple[str, ...] = ("yesterday", "today", "later", "again")
-PRONOUNS: dict[str, tuple[str, str]] = {"he": ("he", "him"), "she": ("she", "her"), "they": ("they", "them")}
+PRONOUNS: dict[str, tuple[str, str]] = {
+    "he": ("he", "him"),
+    "she": ("she", "her"),
+    "they": ("they", "them"),
+}
 
 # English function words (the same keys are generated for every other language)
 FUNCTION_WORDS_EN: dict[str, str] = {
@@ -264,7 +273,9 @@ FIRST_NAMES = (
     "Anna Ben Clara David Eva Felix Greta Hugo Ida Jonas Karin Leo Maria Nils Olga Paul Rosa "
     "Samuel Tina Victor Lena Omar Yusuf Mei Ravi"
 ).split()
-SURNAMES = "Berg Holm Stone Meyer Novak Costa Lind Frost Kowal Sato Weber Moreau Ortiz Khan Dahl".split()
+SURNAMES = (
+    "Berg Holm Stone Meyer Novak Costa Lind Frost Kowal Sato Weber Moreau Ortiz Khan Dahl".split()
+)
 ORG_PREFIXES = (
     "Nova Delta Orion Apex Silver Atlas Vega Polar Zenith Summit Crown Falcon Echo Lotus Cobalt"
 ).split()
@@ -284,6 +295,9 @@ PLACE_NAMES = (
 ).split()
 PLACE_PREFIXES = ("North", "South", "New", "Port", "Upper")
 PLACE_KINDS = ("city", "village", "harbor")
+# "international" nouns: the English stem in every language (Latin script everywhere, like
+# brand names; suffixes attach after a hyphen in the non-Latin scripts)
+INTERNATIONAL = ("computer", "phone", "film", "movie", "bank")
 PROFESSIONS = (
     "farmer teacher doctor student baker sailor artist driver singer writer nurse soldier".split()
 )
@@ -309,7 +323,8 @@ class LangSpec:
     vowels: tuple[str, ...] = ()
     codas: tuple[str, ...] = ()
     p_coda: float = 0.3
-    cognate_rate: float = 0.0
+    cognate_rate: float = 0.0  # words derived from English by regular sound changes
+    shared_rate: float = 0.0  # words identical to English (shared vocabulary)
     translit_places: bool = False
     morphology: str = ""
 
@@ -344,9 +359,10 @@ SPECS: dict[str, LangSpec] = {
         vowels=tuple("aeiou"),
         codas=tuple("nrsl"),
         p_coda=0.3,
-        cognate_rate=0.3,
+        cognate_rate=0.35,
+        shared_rate=0.35,
         morphology="plural -s/-es; negation particle before the verb; questions front the "
-        "question word and invert verb and subject; ~30% cognates of English with vowel shifts",
+        "question word and invert verb and subject; a close relative of English: ~35% of the words (function words included) are identical to English and ~25% are cognates with regular sound changes",
     ),
     "xb": LangSpec(
         "xb",
@@ -410,6 +426,7 @@ SPECS: dict[str, LangSpec] = {
 # --------------------------------------------------------------------------------------
 # Transliteration of place names
 # --------------------------------------------------------------------------------------
+
 
 def _pairs(spec: str) -> dict[str, str]:
     return dict(item.split(":") for item in spec.split())
@@ -488,7 +505,15 @@ class Lexicon:
             sg, pl = NOUNS[nid].forms[var]
             return pl if plural else sg
         stem = self.words[("N", nid, var)]
-        return self.pluralise(stem) if plural else stem
+        if not plural:
+            return stem
+        if self.is_foreign(stem):
+            return NOUNS[nid].forms[var][1]  # English plural of an international word
+        return self.pluralise(stem)
+
+    def is_foreign(self, word: str) -> bool:
+        """A Latin-script word in a non-Latin-script language (takes suffixes after a hyphen)."""
+        return self.spec.script != "Latin" and word[:1].isascii()
 
     def pluralise(self, stem: str) -> str:
         lang, vowel_final = self.lang, stem[-1:] in self.spec.vowels
@@ -508,8 +533,10 @@ class Lexicon:
             return word + "-ом"
         return word + ("м" if word[-1:] in self.spec.vowels else "ом")
 
-    def definite(self, word: str) -> str:
-        """xd definite suffix."""
+    def definite(self, word: str, hyphen: bool = False) -> str:
+        """xd definite suffix (after a hyphen on foreign words)."""
+        if hyphen:
+            return word + "-ը"
         return word + ("ն" if word[-1:] in self.spec.vowels else "ը")
 
     def place(self, name: str) -> str:
@@ -549,12 +576,13 @@ def _xa_cognate(en: str) -> str:
 def _lexicon_keys() -> list[tuple[tuple, int, str | None]]:
     """(key, number of syllables, English source form for cognates)."""
     keys: list[tuple[tuple, int, str | None]] = []
-    for name in FUNCTION_WORDS_EN:
-        keys.append((("F", name), 1 if name not in ("HOWMANY", "COP_PRES", "COP_PAST") else 2, None))
+    for name, en in FUNCTION_WORDS_EN.items():
+        nsyl = 1 if name not in ("HOWMANY", "COP_PRES", "COP_PAST") else 2
+        keys.append((("F", name), nsyl, en.replace(" ", "")))
     for pid in PRONOUNS:
-        keys.append((("PRON", pid), 1, None))
+        keys.append((("PRON", pid), 1, pid))
     for aid in ADPOSITIONS:
-        keys.append((("P", aid), 1, None))
+        keys.append((("P", aid), 1, aid))
     for rid in ADVERBS:
         keys.append((("R", rid), 3, rid))
     for n in NOUNS.values():
@@ -580,7 +608,12 @@ def _build_lexicon(seed: int, lang: str) -> Lexicon:
     used: set[str] = set()
     for key, nsyl, source in _lexicon_keys():
         word = ""
-        if source is not None and spec.cognate_rate and rng.random() < spec.cognate_rate:
+        r = rng.random()
+        if key[0] == "N" and NOUNS[key[1]].forms[key[2]][0] in INTERNATIONAL:
+            word = NOUNS[key[1]].forms[key[2]][0]
+        elif source is not None and r < spec.shared_rate:
+            word = source
+        elif source is not None and r < spec.shared_rate + spec.cognate_rate:
             word = _xa_cognate(source)
         tries = 0
         while len(word) < 2 or word in used:
