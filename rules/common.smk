@@ -91,3 +91,46 @@ def summary_outputs():
         name.split(".")[0] if name != "table.md" else "markdown": paths.SUMMARY.format(out=OUT, name=name)
         for name in ("scores.csv", "table.csv", "table.md")
     }
+
+
+# Params that a step reads from the config, declared so that changing them reruns the step
+# (Snakemake's params rerun trigger); the steps themselves read the same values.
+def dataset_params(wildcards):
+    data = config.get("data") or {}
+    return {
+        "spec": STUDY.datasets[wildcards.dataset],
+        "seed": data.get("seed"),
+        "size": (data.get("sizes") or {}).get(wildcards.dataset),
+    }
+
+
+def model_params(wildcards):
+    return config["models"][wildcards.model]
+
+
+def feature_params(wildcards):
+    return steps.feature_params(STUDY, wildcards.dataset)
+
+
+def stage_params(wildcards):
+    chain = wildcards.chain.split("/")
+    stage = chain[-1]
+    return {
+        "stage": STUDY.stage_params(stage),
+        "sampling": STUDY.sampling(stage),
+        "tasks": {t: STUDY.hparams(t, stage) for t in STUDY.stage(stage)["tasks"]},
+        "languages": {t: STUDY.stage_languages(stage, t) for t in STUDY.stage(stage)["tasks"]},
+    }
+
+
+def target_params(wildcards):
+    return STUDY.hparams(wildcards.task)
+
+
+def corpus_dir(wildcards, key):
+    return paths.data(RES, config["models"][wildcards.model][key]["corpus"])
+
+
+def cell(task):
+    """The coordinates of one trained target model, for the evaluation steps."""
+    return lambda wc: {"model": wc.model, "recipe": wc.recipe, "task": task, "seed": int(wc.seed)}

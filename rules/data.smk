@@ -9,6 +9,8 @@ rule prepare_data:
     # A localrule: hub downloads run on the submit host, where the internet is.
     output:
         directory(paths.DATA.format(res=RES, dataset="{dataset}")),
+    params:
+        settings=dataset_params,
     log:
         f"{RES}/logs/data/{{dataset}}.log",
     run:
@@ -25,6 +27,8 @@ rule tokenize:
                 res=RES, model="{model}", dataset="{dataset}", split="{split}"
             )
         ),
+    params:
+        settings=feature_params,
     log:
         f"{RES}/logs/tokenize/{{model}}/{{dataset}}/{{split}}.log",
     run:

@@ -17,7 +17,9 @@ for _task in STUDY.targets:
         output:
             **{lang: f"{_cell}/predictions/{lang}.jsonl" for lang in _langs},
         params:
-            task=_task,
+            cell=cell(_task),
+            settings=STUDY.hparams(_task),
+            retrieval=STUDY.retrieval_settings(_task) if _spec.head == "retrieval" else None,
         group:
             "evaluate"
         resources:
@@ -28,16 +30,7 @@ for _task in STUDY.targets:
         log:
             f"{_cell}/logs/predict.log",
         run:
-            steps.predict(
-                config,
-                wildcards.model,
-                wildcards.recipe,
-                params.task,
-                int(wildcards.seed),
-                input.model,
-                dict(output.items()),
-                log_path=log[0],
-            )
+            steps.predict(config, params.cell, input.model, dict(output.items()), log_path=log[0])
 
     rule:
         name:
@@ -49,23 +42,13 @@ for _task in STUDY.targets:
         output:
             **{lang: f"{_cell}/scores/{lang}.json" for lang in _langs},
         params:
-            task=_task,
+            cell=cell(_task),
         group:
             "evaluate"
         log:
             f"{_cell}/logs/score.log",
         run:
-            steps.score(
-                config,
-                wildcards.model,
-                wildcards.recipe,
-                params.task,
-                int(wildcards.seed),
-                input.model,
-                dict(zip(output.keys(), input.predictions)),
-                dict(output.items()),
-                log_path=log[0],
-            )
+            steps.score(config, params.cell, input, dict(output.items()), log_path=log[0])
 
 
 rule aggregate:

@@ -1,10 +1,6 @@
 # Starting encoders. The embedded default trains a tiny MLM from scratch; hub models are fetched.
 
 
-def corpus_dir(wildcards, key):
-    return paths.data(RES, config["models"][wildcards.model][key]["corpus"])
-
-
 rule train_tokenizer:
     input:
         corpus=lambda wc: corpus_dir(wc, "tokenizer"),
@@ -12,6 +8,8 @@ rule train_tokenizer:
         directory(paths.TOKENIZER.format(res=RES, model="{model}")),
     wildcard_constraints:
         model="|".join(PRETRAINED_MODELS),
+    params:
+        settings=model_params,
     log:
         f"{RES}/logs/models/{{model}}/tokenizer.log",
     run:
@@ -28,6 +26,8 @@ rule pretrain:
         directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),
     wildcard_constraints:
         model="|".join(PRETRAINED_MODELS),
+    params:
+        settings=model_params,
     log:
         f"{RES}/logs/models/{{model}}/pretrain.log",
     benchmark:

@@ -8,6 +8,8 @@ rule train_stage:
         directory(paths.STAGE.format(out=OUT, model="{model}", seed="{seed}", chain="{chain}")),
     wildcard_constraints:
         chain=r"[^/]+(/[^/]+)*",
+    params:
+        settings=stage_params,
     log:
         f"{OUT}/logs/{{model}}/seed{{seed}}/stages/{{chain}}.log",
     benchmark:
@@ -31,6 +33,8 @@ rule train_target:
         directory(paths.TARGET_MODEL.format(out=OUT, model="{model}", recipe="{recipe}", task="{task}", seed="{seed}")),
     wildcard_constraints:
         task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
+    params:
+        settings=target_params,
     log:
         f"{OUT}/logs/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.log",
     benchmark:

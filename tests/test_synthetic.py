@@ -158,11 +158,14 @@ def test_size_gives_prefix():
     assert len(generate("toy-sst2", "en", "dev", size=450)) == 450
 
 
-def test_returned_records_are_fresh():
+def test_returned_records_and_registry_are_fresh(monkeypatch):
     a = generate("toy-udpos", "en", "dev", size=3)
     a[0]["tokens"].append("junk")
     a[1]["id"] = "changed"
     assert generate("toy-udpos", "en", "dev", size=3) != a
+    before = generate("toy-lareqa", "en", "test", size=2)
+    monkeypatch.setitem(DATASETS["toy-lareqa"]["splits"], "test", ["en"])
+    assert generate("toy-lareqa", "en", "test", size=2) == before
 
 
 # ----------------------------------------------------------------------------------------

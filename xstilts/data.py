@@ -64,7 +64,7 @@ def prepare_synthetic(name: str, out_dir: Path, seed: int, sizes: dict[str, int]
             _write_records(records, out_dir / lang / f"{split}.parquet")
             files.append(f"{lang}/{split}.parquet")
             if info["schema"] == "retrieval" and split != "train":
-                candidates = synthetic.generate_candidates(name, lang, split, seed=seed)
+                candidates = synthetic.generate_candidates(name, lang, split, seed=seed, size=size)
                 _write_records(candidates, out_dir / lang / f"{split}.candidates.parquet")
     return {"kind": "synthetic", "generator_seed": seed, "size_override": size, "labels": info.get("labels")}
 

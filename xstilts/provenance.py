@@ -49,11 +49,12 @@ def device_description() -> str:
     return f"cpu:{platform.machine()}"
 
 
-def environment() -> dict:
+def environment(device: bool = True) -> dict:
+    """Versions, code version and (unless device=False, which avoids importing torch) device."""
     return {
         "packages": package_versions(),
         "python": platform.python_version(),
-        "device": device_description(),
+        "device": device_description() if device else None,
         "code_version": code_version(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
     }

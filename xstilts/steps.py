@@ -116,6 +116,23 @@ def _task_using(study: Study, dataset: str):
     return None
 
 
+def feature_params(study: Study, dataset: str) -> dict:
+    """What tokenisation of a dataset depends on. Tokenised data is shared by every task and
+    run that reads the dataset, so lengths come from the head-level hyperparameters
+    (training.heads.<head>), not from per-task overrides."""
+    schema = study.datasets[dataset]["schema"]
+    training = study.config["training"]
+    params = {**(training.get("defaults") or {}), **((training.get("heads") or {}).get(SCHEMA_HEAD.get(schema)) or {})}
+    keep = ("max_length", "doc_stride", "max_query_length")
+    spec = _task_using(study, dataset)
+    return {
+        "schema": schema,
+        "params": {k: v for k, v in params.items() if k in keep},
+        "labels": list(spec.labels) if spec and spec.labels else None,
+        "template": spec.question_template if spec else None,
+    }
+
+
 @step(uses_torch=True)
 def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, tokenizer_dir: str,
              out_dir: str) -> None:
@@ -123,12 +140,8 @@ def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, 
 
     study = Study(config)
     schema = study.datasets[dataset]["schema"]
-    head = SCHEMA_HEAD.get(schema)
-    training = config["training"]
-    params = {**(training.get("defaults") or {}), **((training.get("heads") or {}).get(head) or {})}
-    spec = _task_using(study, dataset)
-    labels = list(spec.labels) if spec else None
-    template = spec.question_template if spec else None
+    featurisation = feature_params(study, dataset)
+    params, labels, template = featurisation["params"], featurisation["labels"], featurisation["template"]
     tokenizer = load_tokenizer(tokenizer_dir)
     languages = sorted(p.parent.name for p in Path(data_dir).glob(f"*/{split}.parquet"))
     if not languages:
@@ -198,8 +211,7 @@ def train_target(config: dict, model: str, recipe: str, task: str, seed: int, in
 
 
 @step(uses_torch=True)
-def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
-            outputs: dict[str, str]) -> None:
+def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -> None:
     """Predictions for every test language of one trained model (one model load)."""
     import torch
 
@@ -207,6 +219,7 @@ def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_d
     from xstilts.predict import predict_languages
 
     study = Study(config)
+    model, task = cell["model"], cell["task"]
     spec = study.tasks[task]
     params = study.hparams(task)
     torch.set_num_threads(params.get("threads", 1))
@@ -227,13 +240,17 @@ def predict(config: dict, model: str, recipe: str, task: str, seed: int, model_d
 
 
 @step(uses_torch=False)
-def score(config: dict, model: str, recipe: str, task: str, seed: int, model_dir: str,
-          predictions: dict[str, str], outputs: dict[str, str]) -> None:
+def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
+    """Score files for every language of one model. `inputs`: the trained model folder
+    (`inputs.model`) and the prediction files (`inputs.predictions`, in the order of `outputs`)."""
     from xstilts.data import read_manifest
     from xstilts.provenance import environment
     from xstilts.scoring import compute_metrics, gold_for
 
     study = Study(config)
+    model, recipe, task, seed = cell["model"], cell["recipe"], cell["task"], cell["seed"]
+    model_dir = inputs.model
+    predictions = dict(zip(outputs, inputs.predictions, strict=True))
     spec = study.tasks[task]
     data_root = paths.data(study.resources_dir, spec.test.dataset)
     trained = read_json(Path(model_dir) / "xstilts.json")
@@ -267,7 +284,7 @@ def score(config: dict, model: str, recipe: str, task: str, seed: int, model_dir
                               "best_dev": trained.get("best_dev")},
                 "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
                 "trained_with": trained.get("environment"),
-                "scored_with": environment(),
+                "scored_with": environment(device=False),
             },
         }
         write_json(out, record)

@@ -7,10 +7,20 @@ never the global random state), so records are bit-identical across runs and pro
 The language family itself (the lexicons of xa..xd) is derived from ``seed`` too, so all
 datasets of one study (including the MLM corpus ``toy-corpus``) must use the same seed.
 
+Design in brief: one latent grammar (nouns, verbs with antonyms and a cause->effect table,
+adjectives with sentiment, adpositions, names) is rendered by five languages that differ in
+script, word order, adjective and adposition placement, articles and morphology
+(``describe_family()`` documents them).  Every dataset samples language-independent latent
+items from a stream keyed by ``(seed, dataset, split)`` and renders them per language, so
+multi-language splits are parallel.  Person/organisation names, digits and a few
+"international" nouns are identical strings everywhere (shared anchors); place names are
+transliterated; ``toy-corpus`` also holds parallel sentences and some English loanwords.
+
 Public API::
 
     LANGUAGES                      # ("en", "xa", "xb", "xc", "xd")
     DATASETS                       # name -> {"schema", "splits", "sizes", "labels", "description"}
+    SCHEMAS                        # schema -> record fields ("retrieval-eval": dev/test queries)
     generate(dataset, lang, split, seed=13, size=None) -> list[dict]
     generate_candidates(dataset, lang, split, seed=13, size=None) -> list[dict]
     describe_family(seed=13) -> dict

@@ -362,7 +362,9 @@ SPECS: dict[str, LangSpec] = {
         cognate_rate=0.35,
         shared_rate=0.35,
         morphology="plural -s/-es; negation particle before the verb; questions front the "
-        "question word and invert verb and subject; a close relative of English: ~35% of the words (function words included) are identical to English and ~25% are cognates with regular sound changes",
+        "question word and invert verb and subject; a close relative of English: ~1/3 of the "
+        "words (function words included) are identical to English, ~1/3 are cognates with "
+        "regular sound changes (vowel shift, c/k, w/v, ...)",
     ),
     "xb": LangSpec(
         "xb",

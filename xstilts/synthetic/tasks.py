@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -1144,7 +1145,7 @@ def cand_tatoeba(ctx: Ctx, dataset: str, lang: str, split: str, n: int) -> list[
 def gen_lareqa(ctx: Ctx, dataset: str, lang: str, split: str, n: int) -> list[dict]:
     R = ctx.R[lang]
     out = []
-    langs = DATASETS[dataset]["splits"][split]
+    langs = _REGISTRY[dataset]["splits"][split]
     for i, (ans, q, target) in enumerate(cached_latent(ctx.seed, dataset, split, n)):
         qid = ident("lareqa", split, i)
         query = R.question(q, target).text()
@@ -1429,10 +1430,13 @@ _REGISTRY: dict[str, dict] = {
     ),
 }
 
-DATASETS: dict[str, dict] = {
-    name: {k: v for k, v in spec.items() if not k.startswith("_")}
-    for name, spec in _REGISTRY.items()
-}
+# public view (a deep copy: consumers may mutate it without affecting generation)
+DATASETS: dict[str, dict] = copy.deepcopy(
+    {
+        name: {k: v for k, v in spec.items() if not k.startswith("_")}
+        for name, spec in _REGISTRY.items()
+    }
+)
 
 
 @lru_cache(maxsize=64)
