@@ -11,6 +11,28 @@ try:
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration:\n{err}") from None
 
+def require_slurm_site():
+    """Partition and account for the slurm profile: environment, else slurm/site.yaml.
+    Checked before anything is submitted; exported for the profile's default-resources."""
+    import os
+    import yaml
+
+    site_file = os.path.join(workflow.basedir, "slurm", "site.yaml")
+    site = {}
+    if os.path.isfile(site_file):
+        with open(site_file) as handle:
+            site = yaml.safe_load(handle) or {}
+    for key in ("partition", "account"):
+        variable = f"XSTILTS_SLURM_{key.upper()}"
+        value = os.environ.get(variable) or site.get(key)
+        if not value:
+            raise WorkflowError(
+                f"SLURM {key} is not set: export {variable}=... or write '{key}: ...' into {site_file}"
+            )
+        os.environ[variable] = str(value)
+
+
+
 RES = STUDY.resources_dir
 OUT = STUDY.results_dir
 PRETRAINED_MODELS = [m for m in STUDY.models if STUDY.model_source(m) == "pretrain"] or ["NONE"]
