@@ -23,9 +23,8 @@ for _task in STUDY.targets:
         group:
             "evaluate"
         resources:
+            # Sizes (memory, CPUs) come from the profile's default-resources.
             gpu=1,
-            cpus_per_task=4,
-            mem_mb=32000,
             runtime=lambda wc, attempt: 120 * attempt,
         log:
             f"{_cell}/logs/predict.log",

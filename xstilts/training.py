@@ -261,6 +261,7 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
                 interrupted or (checkpoint_every and step % checkpoint_every == 0)
             ):
                 checkpoint(step)
+                log(f"checkpoint at step {step}")
             if interrupted and step < max_steps:
                 log(f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}")
                 raise Preempted(143 if stop.received else 3)
