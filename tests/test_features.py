@@ -144,3 +144,10 @@ def test_long_question_is_cut(tokenizer):
     out = featurize_span(rows, tokenizer, 64, 16, 8, train=False)
     question_len = out["offsets"][0].index(next(o for o in out["offsets"][0] if o is not None))
     assert question_len <= 8 + 4  # 8 question subwords + special tokens
+
+
+def test_tokenizer_training_is_reproducible():
+    from xstilts.pretrain import build_tokenizer
+
+    first = build_tokenizer(CORPUS, 150).backend_tokenizer.to_str()
+    assert build_tokenizer(CORPUS, 150).backend_tokenizer.to_str() == first

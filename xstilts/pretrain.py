@@ -1,6 +1,5 @@
-"""The embedded default's stand-in for "a public multilingual MLM": a SentencePiece-style
-unigram tokenizer and a tiny XLM-R-architecture masked LM trained from scratch on the
-generator's multilingual corpus. The real study fetches a hub model instead (xstilts.models)."""
+"""The embedded default's stand-in for "a public multilingual MLM": a BPE tokenizer and a
+tiny XLM-R-architecture masked LM trained from scratch on the generator's multilingual corpus. The real study fetches a hub model instead (xstilts.models)."""
 
 from __future__ import annotations
 
@@ -13,24 +12,24 @@ SPECIAL_TOKENS = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
 
 
 def build_tokenizer(texts: list[str], vocab_size: int):
-    """A unigram (SentencePiece-style) fast tokenizer with XLM-R's special tokens and templates."""
+    """A BPE fast tokenizer over SentencePiece-style pieces (Metaspace), with XLM-R's special
+    tokens and templates. BPE rather than XLM-R's unigram model: the `tokenizers` unigram
+    trainer gives a different vocabulary on every run, BPE the same one (reproducibility)."""
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-    from transformers import XLMRobertaTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
-    tok = Tokenizer(models.Unigram())
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
     tok.decoder = decoders.Metaspace()
-    trainer = trainers.UnigramTrainer(
-        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, unk_token="<unk>", shrinking_factor=0.75
-    )
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
     tok.train_from_iterator(texts, trainer=trainer)
     bos, eos = tok.token_to_id("<s>"), tok.token_to_id("</s>")
     # XLM-R's templates: <s> A </s> and <s> A </s></s> B </s>
     tok.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
     )
-    return XLMRobertaTokenizerFast(
+    return PreTrainedTokenizerFast(
         tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
         unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
     )
