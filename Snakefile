@@ -18,7 +18,10 @@ include: "rules/evaluation.smk"
 
 onstart:
     # Before anything is submitted: the cluster profile needs a partition and an account.
-    if workflow.executor_plugin is not None and workflow.executor_plugin.name.endswith("slurm"):
+    if (
+        workflow.executor_plugin is not None
+        and workflow.executor_plugin.name.endswith("slurm")
+    ):
         require_slurm_site()
 
 

@@ -11,9 +11,11 @@ try:
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration:\n{err}") from None
 
+
 def require_slurm_site():
     """Partition and account for the slurm profile: environment, else slurm/site.yaml.
-    Checked before anything is submitted; exported for the profile's default-resources."""
+    Checked before anything is submitted; exported for the profile's default-resources.
+    """
     import os
     import yaml
 
@@ -32,10 +34,11 @@ def require_slurm_site():
         os.environ[variable] = str(value)
 
 
-
 RES = STUDY.resources_dir
 OUT = STUDY.results_dir
-PRETRAINED_MODELS = [m for m in STUDY.models if STUDY.model_source(m) == "pretrain"] or ["NONE"]
+PRETRAINED_MODELS = [
+    m for m in STUDY.models if STUDY.model_source(m) == "pretrain"
+] or ["NONE"]
 
 
 wildcard_constraints:
@@ -56,7 +59,9 @@ def feature_dirs(model, task, stage=None, splits=("train", "dev")):
     """Tokenised train/dev data a task needs for one model."""
     spec = STUDY.tasks[task]
     refs = [getattr(spec, s) for s in splits]
-    return [paths.features(RES, model, r.dataset, r.split) for r in refs if r is not None]
+    return [
+        paths.features(RES, model, r.dataset, r.split) for r in refs if r is not None
+    ]
 
 
 def data_dirs(task, splits=("train", "dev", "test")):
@@ -68,7 +73,9 @@ def data_dirs(task, splits=("train", "dev", "test")):
 def stage_inputs(wildcards):
     chain = wildcards.chain.split("/")
     if any(stage not in (config.get("stages") or {}) for stage in chain):
-        raise WorkflowError(f"unknown stage in chain {wildcards.chain!r}; stages: {list(config['stages'])}")
+        raise WorkflowError(
+            f"unknown stage in chain {wildcards.chain!r}; stages: {list(config['stages'])}"
+        )
     parent = "/".join(chain[:-1])
     tasks = STUDY.stage(chain[-1])["tasks"]
     return {
@@ -80,9 +87,13 @@ def stage_inputs(wildcards):
 
 def target_inputs(wildcards):
     if wildcards.recipe not in STUDY.recipes:
-        raise WorkflowError(f"unknown recipe {wildcards.recipe!r}; recipes: {STUDY.recipes}")
+        raise WorkflowError(
+            f"unknown recipe {wildcards.recipe!r}; recipes: {STUDY.recipes}"
+        )
     return {
-        "init": paths.chain_start(RES, OUT, wildcards.model, wildcards.seed, STUDY.chain_id(wildcards.recipe)),
+        "init": paths.chain_start(
+            RES, OUT, wildcards.model, wildcards.seed, STUDY.chain_id(wildcards.recipe)
+        ),
         "features": feature_dirs(wildcards.model, wildcards.task),
         "data": data_dirs(wildcards.task, ("dev",)),
     }
@@ -110,7 +121,9 @@ def all_score_files():
 
 def summary_outputs():
     return {
-        name.split(".")[0] if name != "table.md" else "markdown": paths.SUMMARY.format(out=OUT, name=name)
+        name.split(".")[0] if name != "table.md" else "markdown": paths.SUMMARY.format(
+            out=OUT, name=name
+        )
         for name in ("scores.csv", "table.csv", "table.md")
     }
 
@@ -141,7 +154,9 @@ def stage_params(wildcards):
         "stage": STUDY.stage_params(stage),
         "sampling": STUDY.sampling(stage),
         "tasks": {t: STUDY.hparams(t, stage) for t in STUDY.stage(stage)["tasks"]},
-        "languages": {t: STUDY.stage_languages(stage, t) for t in STUDY.stage(stage)["tasks"]},
+        "languages": {
+            t: STUDY.stage_languages(stage, t) for t in STUDY.stage(stage)["tasks"]
+        },
     }
 
 
@@ -155,4 +170,9 @@ def corpus_dir(wildcards, key):
 
 def cell(task):
     """The coordinates of one trained target model, for the evaluation steps."""
-    return lambda wc: {"model": wc.model, "recipe": wc.recipe, "task": task, "seed": int(wc.seed)}
+    return lambda wc: {
+        "model": wc.model,
+        "recipe": wc.recipe,
+        "task": task,
+        "seed": int(wc.seed),
+    }

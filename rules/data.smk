@@ -9,10 +9,10 @@ rule prepare_data:
     # A localrule: hub downloads run on the submit host, where the internet is.
     output:
         directory(paths.DATA.format(res=RES, dataset="{dataset}")),
-    params:
-        settings=dataset_params,
     log:
         f"{RES}/logs/data/{{dataset}}.log",
+    params:
+        settings=dataset_params,
     run:
         steps.prepare_data(config, wildcards.dataset, output[0], log_path=log[0])
 
@@ -27,10 +27,10 @@ rule tokenize:
                 res=RES, model="{model}", dataset="{dataset}", split="{split}"
             )
         ),
-    params:
-        settings=feature_params,
     log:
         f"{RES}/logs/tokenize/{{model}}/{{dataset}}/{{split}}.log",
+    params:
+        settings=feature_params,
     run:
         steps.tokenize(
             config,

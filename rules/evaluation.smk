@@ -4,50 +4,68 @@
 for _task in STUDY.targets:
     _spec = STUDY.tasks[_task]
     _rule = _task.replace("-", "_")
-    _cell = paths.CELL_DIR.format(out=OUT, model="{model}", recipe="{recipe}", task=_task, seed="{seed}")
+    _cell = paths.CELL_DIR.format(
+        out=OUT, model="{model}", recipe="{recipe}", task=_task, seed="{seed}"
+    )
     _langs = STUDY.test_languages(_task)
 
     rule:
         name:
             f"predict_{_rule}"
         input:
-            model=trained_model_for(_task).format(model="{model}", recipe="{recipe}", seed="{seed}"),
-            features=paths.features(RES, "{model}", _spec.test.dataset, _spec.test.split),
+            model=trained_model_for(_task).format(
+                model="{model}", recipe="{recipe}", seed="{seed}"
+            ),
+            features=paths.features(
+                RES, "{model}", _spec.test.dataset, _spec.test.split
+            ),
             data=paths.data(RES, _spec.test.dataset),
         output:
             **{lang: f"{_cell}/predictions/{lang}.jsonl" for lang in _langs},
-        params:
-            cell=cell(_task),
-            settings=STUDY.hparams(_task),
-            retrieval=STUDY.retrieval_settings(_task) if _spec.head == "retrieval" else None,
+        log:
+            f"{_cell}/logs/predict.log",
         group:
             "evaluate"
         resources:
             # Sizes (memory, CPUs) come from the profile's default-resources.
             gpu=1,
             runtime=lambda wc, attempt: 120 * attempt,
-        log:
-            f"{_cell}/logs/predict.log",
+        params:
+            cell=cell(_task),
+            settings=STUDY.hparams(_task),
+            retrieval=(
+                STUDY.retrieval_settings(_task) if _spec.head == "retrieval" else None
+            ),
         run:
-            steps.predict(config, params.cell, input.model, dict(output.items()), log_path=log[0])
+            steps.predict(
+                config, params.cell, input.model, dict(output.items()), log_path=log[0]
+            )
 
     rule:
         name:
             f"score_{_rule}"
         input:
             predictions=[f"{_cell}/predictions/{lang}.jsonl" for lang in _langs],
-            model=trained_model_for(_task).format(model="{model}", recipe="{recipe}", seed="{seed}"),
+            model=trained_model_for(_task).format(
+                model="{model}", recipe="{recipe}", seed="{seed}"
+            ),
             data=paths.data(RES, _spec.test.dataset),
         output:
             **{lang: f"{_cell}/scores/{lang}.json" for lang in _langs},
-        params:
-            cell=cell(_task),
-        group:
-            "evaluate"
         log:
             f"{_cell}/logs/score.log",
+        group:
+            "evaluate"
+        params:
+            cell=cell(_task),
         run:
-            steps.score(config, params.cell, input, dict(output.items()), log_path=log[0])
+            steps.score(
+                config, params.cell, input, dict(output.items()), log_path=log[0]
+            )
+
+
+localrules:
+    aggregate,
 
 
 rule aggregate:

@@ -6,12 +6,12 @@ rule train_tokenizer:
         corpus=lambda wc: corpus_dir(wc, "tokenizer"),
     output:
         directory(paths.TOKENIZER.format(res=RES, model="{model}")),
+    log:
+        f"{RES}/logs/models/{{model}}/tokenizer.log",
     wildcard_constraints:
         model="|".join(PRETRAINED_MODELS),
     params:
         settings=model_params,
-    log:
-        f"{RES}/logs/models/{{model}}/tokenizer.log",
     run:
         steps.train_tokenizer(
             config, wildcards.model, input.corpus, output[0], log_path=log[0]
@@ -24,14 +24,14 @@ rule pretrain:
         corpus=lambda wc: corpus_dir(wc, "pretrain"),
     output:
         directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),
-    wildcard_constraints:
-        model="|".join(PRETRAINED_MODELS),
-    params:
-        settings=model_params,
     log:
         f"{RES}/logs/models/{{model}}/pretrain.log",
     benchmark:
         f"{RES}/benchmarks/models/{{model}}/pretrain.tsv"
+    wildcard_constraints:
+        model="|".join(PRETRAINED_MODELS),
+    params:
+        settings=model_params,
     run:
         steps.pretrain(
             config,

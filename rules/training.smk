@@ -5,15 +5,19 @@ rule train_stage:
     input:
         unpack(stage_inputs),
     output:
-        directory(paths.STAGE.format(out=OUT, model="{model}", seed="{seed}", chain="{chain}")),
-    wildcard_constraints:
-        chain=r"[^/]+(/[^/]+)*",
-    params:
-        settings=stage_params,
+        directory(
+            paths.STAGE.format(
+                out=OUT, model="{model}", seed="{seed}", chain="{chain}"
+            )
+        ),
     log:
         f"{OUT}/logs/{{model}}/seed{{seed}}/stages/{{chain}}.log",
     benchmark:
         f"{OUT}/benchmarks/{{model}}/seed{{seed}}/stages/{{chain}}.tsv"
+    wildcard_constraints:
+        chain=r"[^/]+(/[^/]+)*",
+    params:
+        settings=stage_params,
     run:
         steps.train_stage(
             config,
@@ -30,15 +34,23 @@ rule train_target:
     input:
         unpack(target_inputs),
     output:
-        directory(paths.TARGET_MODEL.format(out=OUT, model="{model}", recipe="{recipe}", task="{task}", seed="{seed}")),
-    wildcard_constraints:
-        task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
-    params:
-        settings=target_params,
+        directory(
+            paths.TARGET_MODEL.format(
+                out=OUT,
+                model="{model}",
+                recipe="{recipe}",
+                task="{task}",
+                seed="{seed}",
+            )
+        ),
     log:
         f"{OUT}/logs/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.log",
     benchmark:
         f"{OUT}/benchmarks/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.tsv"
+    wildcard_constraints:
+        task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
+    params:
+        settings=target_params,
     run:
         steps.train_target(
             config,

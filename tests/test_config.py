@@ -36,9 +36,18 @@ def test_metric_names_match_the_metrics_module():
 
 # (mutation, substrings the message must contain)
 BAD = {
-    "unknown target task": (lambda c: c["targets"].append("toy-xnlii"), ["targets[8]", "toy-xnlii", "toy-xnli"]),
-    "unknown stage in recipe": (lambda c: c["recipes"].update(bad=["mnli", "nope"]), ["recipes.bad[1]", "nope", "mt3"]),
-    "unknown stage task": (lambda c: c["stages"]["mnli"].update(tasks=["mnli"]), ["stages.mnli.tasks[0]", "toy-mnli"]),
+    "unknown target task": (
+        lambda c: c["targets"].append("toy-xnlii"),
+        ["targets[8]", "toy-xnlii", "toy-xnli"],
+    ),
+    "unknown stage in recipe": (
+        lambda c: c["recipes"].update(bad=["mnli", "nope"]),
+        ["recipes.bad[1]", "nope", "mt3"],
+    ),
+    "unknown stage task": (
+        lambda c: c["stages"]["mnli"].update(tasks=["mnli"]),
+        ["stages.mnli.tasks[0]", "toy-mnli"],
+    ),
     "unknown language": (
         lambda c: c.update(languages={"toy-xnli": ["en", "de"]}),
         ["languages.toy-xnli", "'de'", "xa"],
@@ -48,13 +57,22 @@ BAD = {
         ["stages.pawsx.languages.toy-pawsx", "'zz'"],
     ),
     "missing key": (lambda c: c.pop("seeds"), ["'seeds' is a required property"]),
-    "wrong type": (lambda c: c["training"]["defaults"].update(lr="fast"), ["config.training.defaults.lr", "'fast'"]),
-    "negative steps": (lambda c: c["training"]["defaults"].update(max_steps=0), ["max_steps", "minimum"]),
+    "wrong type": (
+        lambda c: c["training"]["defaults"].update(lr="fast"),
+        ["config.training.defaults.lr", "'fast'"],
+    ),
+    "negative steps": (
+        lambda c: c["training"]["defaults"].update(max_steps=0),
+        ["max_steps", "minimum"],
+    ),
     "unknown hyperparameter": (
         lambda c: c["training"]["defaults"].update(learning_rate=1e-3),
         ["learning_rate", "allowed keys", "lr"],
     ),
-    "unknown model source": (lambda c: c["models"]["tiny-xlmr"].update(source="s3"), ["source", "'s3'", "hub"]),
+    "unknown model source": (
+        lambda c: c["models"]["tiny-xlmr"].update(source="s3"),
+        ["source", "'s3'", "hub"],
+    ),
     "hub model without revision": (
         lambda c: c["models"].update(xlmr={"source": "hub", "id": "FacebookAI/xlm-roberta-large"}),
         ["models.xlmr", "'revision' is a required property"],
@@ -136,11 +154,17 @@ def test_hyperparameters_merge_in_order(config):
 
 
 def test_translated_target_data_is_not_zero_shot(config):
-    config["tasks"] = {"toy-xnli-tt": {
-        "role": "intermediate", "head": "classification", "labels": ["entailment", "neutral", "contradiction"],
-        "metric": "accuracy", "primary": "accuracy", "data_of_target": "toy-xnli",
-        "train": {"dataset": "toy-xnli", "split": "train", "languages": ["en"]},
-    }}
+    config["tasks"] = {
+        "toy-xnli-tt": {
+            "role": "intermediate",
+            "head": "classification",
+            "labels": ["entailment", "neutral", "contradiction"],
+            "metric": "accuracy",
+            "primary": "accuracy",
+            "data_of_target": "toy-xnli",
+            "train": {"dataset": "toy-xnli", "split": "train", "languages": ["en"]},
+        }
+    }
     config["stages"]["tt"] = {"tasks": ["toy-xnli-tt"]}
     config["recipes"]["tt"] = ["tt"]
     study = Study(config)

@@ -39,7 +39,11 @@ def test_split_words_respects_budget_and_covers_all_words():
 
 
 def test_tagging_labels_first_subword_only(tokenizer):
-    rows = {"id": ["s1"], "tokens": [["Anna", "Berg", "went", "home"]], "tags": [["B-PER", "I-PER", "O", "O"]]}
+    rows = {
+        "id": ["s1"],
+        "tokens": [["Anna", "Berg", "went", "home"]],
+        "tags": [["B-PER", "I-PER", "O", "O"]],
+    }
     labels = ["O", "B-PER", "I-PER"]
     out = featurize_tagging(rows, tokenizer, 64, {label: i for i, label in enumerate(labels)})
     assert len(out["input_ids"]) == 1
@@ -48,7 +52,9 @@ def test_tagging_labels_first_subword_only(tokenizer):
     assert labs[0] == IGNORE and labs[-1] == IGNORE
     assert [label for label in labs if label != IGNORE] == [1, 2, 0, 0]
     # a word split into several subwords has exactly one labelled position
-    n_sub = len(tokenizer(["home"], is_split_into_words=True, add_special_tokens=False)["input_ids"])
+    n_sub = len(
+        tokenizer(["home"], is_split_into_words=True, add_special_tokens=False)["input_ids"]
+    )
     assert sum(1 for label in labs if label != IGNORE) == 4
     assert len(ids) == 2 + sum(
         len(tokenizer([w], is_split_into_words=True, add_special_tokens=False)["input_ids"])
@@ -93,8 +99,12 @@ def test_unknown_tag_is_named(tokenizer):
 
 
 def test_classification_pairs_and_truncation(tokenizer):
-    rows = {"id": ["a", "b"], "text_a": ["the cat sat", "the cat sat " * 30], "text_b": ["on the mat", ""],
-            "label": [1, 0]}
+    rows = {
+        "id": ["a", "b"],
+        "text_a": ["the cat sat", "the cat sat " * 30],
+        "text_b": ["on the mat", ""],
+        "label": [1, 0],
+    }
     out = featurize_classification(rows, tokenizer, 24)
     assert out["label"] == [1, 0]
     assert all(len(ids) <= 24 for ids in out["input_ids"])
@@ -102,8 +112,13 @@ def test_classification_pairs_and_truncation(tokenizer):
 
 
 def test_multiple_choice_one_sequence_per_choice(tokenizer):
-    rows = {"id": ["m"], "premise": ["the cat sat"], "question": ["effect"], "choices": [["it slept", "it ran"]],
-            "label": [1]}
+    rows = {
+        "id": ["m"],
+        "premise": ["the cat sat"],
+        "question": ["effect"],
+        "choices": [["it slept", "it ran"]],
+        "label": [1],
+    }
     out = featurize_multiple_choice(rows, tokenizer, 32, "{premise} What was the {question}?")
     assert len(out["input_ids"][0]) == 2
     assert out["input_ids"][0][0] != out["input_ids"][0][1]
@@ -113,12 +128,18 @@ def test_qa_windows_offsets_and_answer_positions(tokenizer):
     context = "Anna Berg went to Nova Bank in Lund . " * 6 + "she saw 3 dogs ."
     answer = "3 dogs"
     start = context.index(answer)
-    rows = {"id": ["q1"], "question": ["how many dogs did Anna see ?"], "context": [context],
-            "answers": [{"text": [answer], "answer_start": [start]}]}
+    rows = {
+        "id": ["q1"],
+        "question": ["how many dogs did Anna see ?"],
+        "context": [context],
+        "answers": [{"text": [answer], "answer_start": [start]}],
+    }
     out = featurize_span(rows, tokenizer, 48, 16, 16, train=True)
     assert len(out["input_ids"]) > 1  # the context needed several windows
     hits = 0
-    for ids, offsets, s, e in zip(out["input_ids"], out["offsets"], out["start"], out["end"], strict=True):
+    for ids, offsets, s, e in zip(
+        out["input_ids"], out["offsets"], out["start"], out["end"], strict=True
+    ):
         assert len(ids) <= 48
         if s == 0:
             continue
@@ -139,8 +160,12 @@ def test_qa_windows_offsets_and_answer_positions(tokenizer):
 
 
 def test_long_question_is_cut(tokenizer):
-    rows = {"id": ["q"], "question": ["how many dogs " * 20], "context": ["she saw 3 dogs ."],
-            "answers": [{"text": ["3"], "answer_start": [8]}]}
+    rows = {
+        "id": ["q"],
+        "question": ["how many dogs " * 20],
+        "context": ["she saw 3 dogs ."],
+        "answers": [{"text": ["3"], "answer_start": [8]}],
+    }
     out = featurize_span(rows, tokenizer, 64, 16, 8, train=False)
     question_len = out["offsets"][0].index(next(o for o in out["offsets"][0] if o is not None))
     assert question_len <= 8 + 4  # 8 question subwords + special tokens

@@ -244,6 +244,14 @@ def test_retrieval_accuracy():
 
 
 def test_registry():
-    assert set(METRICS) == {"accuracy", "seqeval", "seqeval_pos", "squad", "mlqa", "map@20", "retrieval_accuracy"}
+    assert set(METRICS) == {
+        "accuracy",
+        "seqeval",
+        "seqeval_pos",
+        "squad",
+        "mlqa",
+        "map@20",
+        "retrieval_accuracy",
+    }
     assert "token_accuracy" in METRICS["seqeval_pos"]([["NOUN", "VERB"]], [["NOUN", "NOUN"]])
     assert METRICS["mlqa"]({"q": "la casa"}, {"q": ["casa"]}, lang="es")["f1"] == approx(100.0)

@@ -20,8 +20,17 @@ pytestmark = [pytest.mark.slurm, pytest.mark.e2e]
 
 
 def _command(workdir: Path, *extra: str) -> list[str]:
-    return [SNAKEMAKE, "all", "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-            "--configfile", str(CONFIG), *extra]
+    return [
+        SNAKEMAKE,
+        "all",
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(CONFIG),
+        *extra,
+    ]
 
 
 def _scores(workdir: Path) -> dict[str, dict]:
@@ -35,8 +44,13 @@ def _cancel_running_training(cluster_env: dict, workdir: Path, deadline: float) 
     log = workdir / TARGET_LOG
     while time.time() < deadline:
         if log.is_file() and "checkpoint at step" in log.read_text():
-            out = subprocess.run(["squeue", "-h", "-o", "%i %k"], capture_output=True, text=True,
-                                 env=cluster_env, check=True).stdout
+            out = subprocess.run(
+                ["squeue", "-h", "-o", "%i %k"],
+                capture_output=True,
+                text=True,
+                env=cluster_env,
+                check=True,
+            ).stdout
             for line in out.splitlines():
                 job_id, _, comment = line.partition(" ")
                 if "train_target" in comment:
@@ -50,15 +64,26 @@ def test_slurm_run_resumes_after_scancel_and_matches_local(slurm_cluster, tmp_pa
     local = tmp_path / "local"
     remote = tmp_path / "slurm"
     started = time.time()
-    result = subprocess.run(_command(local, "--cores", "2"), capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        _command(local, "--cores", "2"), capture_output=True, text=True, timeout=900
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     local_seconds = time.time() - started
 
-    env = {**os.environ, **slurm_cluster.env, "XSTILTS_SLURM_PARTITION": "debug",
-           "XSTILTS_SLURM_ACCOUNT": "xstilts"}
+    env = {
+        **os.environ,
+        **slurm_cluster.env,
+        "XSTILTS_SLURM_PARTITION": "debug",
+        "XSTILTS_SLURM_ACCOUNT": "xstilts",
+    }
     started = time.time()
-    run = subprocess.Popen(_command(remote, "--profile", str(ROOT / "slurm/test")), env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = subprocess.Popen(
+        _command(remote, "--profile", str(ROOT / "slurm/test")),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         cancelled = _cancel_running_training(env, remote, time.time() + 600)
         output, _ = run.communicate(timeout=900)
@@ -66,13 +91,17 @@ def test_slurm_run_resumes_after_scancel_and_matches_local(slurm_cluster, tmp_pa
         if run.poll() is None:
             run.kill()
     slurm_seconds = time.time() - started
-    print(f"\nlocal run {local_seconds:.0f} s, SLURM run {slurm_seconds:.0f} s, cancelled job {cancelled}")
+    print(
+        f"\nlocal run {local_seconds:.0f} s, SLURM run {slurm_seconds:.0f} s, cancelled job {cancelled}"
+    )
     assert run.returncode == 0, output[-6000:]
 
     # submitted through SLURM, with the plugin's logs
     assert list((remote / ".snakemake/slurm_logs").glob("rule_train_target/**/*.log"))
     # the cancelled training resumed from its checkpoint instead of starting over
-    model_meta = json.loads((remote / "results/tiny-xlmr/mnli/toy-xnli/seed1/model/xstilts.json").read_text())
+    model_meta = json.loads(
+        (remote / "results/tiny-xlmr/mnli/toy-xnli/seed1/model/xstilts.json").read_text()
+    )
     assert model_meta["resumed_from_step"] is not None and model_meta["resumed_from_step"] > 0
     assert not list(remote.glob("results/**/*.resume.pt"))  # cleaned up after success
     # same scores as the local run

@@ -10,12 +10,18 @@ import torch
 from xstilts.registry import task_from_dict
 
 WORDS = ["cat", "dog", "bird", "fish", "tree", "sun", "moon", "star", "rock", "lake"]
-SPEC = task_from_dict("toy-same", {
-    "role": "intermediate", "head": "classification", "labels": ["other", "first-five"],
-    "metric": "accuracy", "primary": "accuracy",
-    "train": {"dataset": "d", "split": "train", "languages": ["en"]},
-    "dev": {"dataset": "d", "split": "dev", "languages": ["en"]},
-})
+SPEC = task_from_dict(
+    "toy-same",
+    {
+        "role": "intermediate",
+        "head": "classification",
+        "labels": ["other", "first-five"],
+        "metric": "accuracy",
+        "primary": "accuracy",
+        "train": {"dataset": "d", "split": "train", "languages": ["en"]},
+        "dev": {"dataset": "d", "split": "dev", "languages": ["en"]},
+    },
+)
 
 
 def _rows(n: int, seed: int) -> list[dict]:
@@ -24,7 +30,14 @@ def _rows(n: int, seed: int) -> list[dict]:
     for i in range(n):
         # label: is the first word one of the first five (a lexical rule a tiny model learns fast)
         a, b = rng.choice(WORDS), rng.choice(WORDS)
-        rows.append({"id": f"{seed}-{i}", "text_a": f"the {a}", "text_b": f"the {b}", "label": int(a in WORDS[:5])})
+        rows.append(
+            {
+                "id": f"{seed}-{i}",
+                "text_a": f"the {a}",
+                "text_b": f"the {b}",
+                "label": int(a in WORDS[:5]),
+            }
+        )
     return rows
 
 
@@ -40,18 +53,34 @@ def setup(tmp_path_factory):
     tokenizer = build_tokenizer([f"the {w} and the {v}" for w in WORDS for v in WORDS] * 3, 60)
     init = root / "init"
     torch.manual_seed(0)
-    config = XLMRobertaConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1,
-                              num_attention_heads=2, intermediate_size=64, max_position_embeddings=64,
-                              pad_token_id=tokenizer.pad_token_id, type_vocab_size=1)
+    config = XLMRobertaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        pad_token_id=tokenizer.pad_token_id,
+        type_vocab_size=1,
+    )
     XLMRobertaForMaskedLM(config).save_pretrained(init)
     tokenizer.save_pretrained(init)
     data = root / "data"
     for split, n in (("train", 400), ("dev", 100)):
         (data / "en").mkdir(parents=True, exist_ok=True)
         datasets.Dataset.from_list(_rows(n, len(split))).to_parquet(
-            str(data / "en" / f"{split}.parquet"))
-        featurize_split(data, "en", split, "classification", tokenizer, {"max_length": 32},
-                        root / "features" / split / "en", labels=list(SPEC.labels))
+            str(data / "en" / f"{split}.parquet")
+        )
+        featurize_split(
+            data,
+            "en",
+            split,
+            "classification",
+            tokenizer,
+            {"max_length": 32},
+            root / "features" / split / "en",
+            labels=list(SPEC.labels),
+        )
     return root
 
 
@@ -59,19 +88,36 @@ def _task(root: Path):
     from xstilts.training import TrainTask
 
     params = {"batch_size": 16, "eval_batch_size": 64}
-    return TrainTask("toy-same", SPEC, params, [root / "features/train/en"], root / "features/dev",
-                     root / "data")
+    return TrainTask(
+        "toy-same", SPEC, params, [root / "features/train/en"], root / "features/dev", root / "data"
+    )
 
 
-STAGE = {"lr": 3e-3, "max_steps": 100, "warmup_ratio": 0.1, "weight_decay": 0.01, "eval_every": 20,
-         "checkpoint_every": 25, "threads": 1}
+STAGE = {
+    "lr": 3e-3,
+    "max_steps": 100,
+    "warmup_ratio": 0.1,
+    "weight_decay": 0.01,
+    "eval_every": 20,
+    "checkpoint_every": 25,
+    "threads": 1,
+}
 
 
 def _train(root: Path, out: str, **kwargs):
     from xstilts.training import train
 
-    return train(root / "init", [_task(root)], root / out, seed=5, stage_params=STAGE, save_heads=True,
-                 metadata={"test": True}, log=lambda m: None, **kwargs)
+    return train(
+        root / "init",
+        [_task(root)],
+        root / out,
+        seed=5,
+        stage_params=STAGE,
+        save_heads=True,
+        metadata={"test": True},
+        log=lambda m: None,
+        **kwargs,
+    )
 
 
 def _weights(path: Path) -> dict:
@@ -86,7 +132,10 @@ def test_learns_and_selects_on_english_dev(setup):
     summary = _train(setup, "plain")
     assert summary["best_dev"]["toy-same"]["accuracy"] > 70.0  # chance is 50
     assert summary["best_step"] % 20 == 0
-    assert max(c["selection_score"] for c in summary["curve"]) == summary["best_dev"]["toy-same"]["accuracy"]
+    assert (
+        max(c["selection_score"] for c in summary["curve"])
+        == summary["best_dev"]["toy-same"]["accuracy"]
+    )
     assert (setup / "plain/xstilts.json").is_file()
 
 
@@ -130,8 +179,17 @@ def test_sigterm_checkpoints_and_stops(setup):
     from xstilts.training import train
 
     with pytest.raises(Preempted) as info:
-        train(setup / "init", [_task(setup)], setup / "signalled", seed=5, stage_params=STAGE, save_heads=True,
-              metadata={}, log=log, checkpoint_path=checkpoint)
+        train(
+            setup / "init",
+            [_task(setup)],
+            setup / "signalled",
+            seed=5,
+            stage_params=STAGE,
+            save_heads=True,
+            metadata={},
+            log=log,
+            checkpoint_path=checkpoint,
+        )
     assert info.value.code == 143
     assert torch.load(checkpoint, weights_only=False)["step"] == 20
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored

@@ -19,11 +19,23 @@ pytestmark = pytest.mark.e2e
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    cmd = [SNAKEMAKE, "--snakefile", str(ROOT / "Snakefile"), "--directory", str(workdir),
-           "--configfile", str(ROOT / CONFIG), "--cores", "2", *args]
+    cmd = [
+        SNAKEMAKE,
+        "--snakefile",
+        str(ROOT / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(ROOT / CONFIG),
+        "--cores",
+        "2",
+        *args,
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+        )
     return result
 
 
@@ -40,8 +52,19 @@ def test_results_table(study_run):
     for task in ["toy-xnli", "toy-xcopa", "toy-udpos", "toy-xquad", "toy-tatoeba", "toy-lareqa"]:
         assert table[f"{task}_mean"].notna().all(), task
     assert table["average_mean"].notna().all()
-    expected = table[[f"{t}_mean" for t in
-                      ["toy-xnli", "toy-xcopa", "toy-udpos", "toy-xquad", "toy-tatoeba", "toy-lareqa"]]].mean(axis=1)
+    expected = table[
+        [
+            f"{t}_mean"
+            for t in [
+                "toy-xnli",
+                "toy-xcopa",
+                "toy-udpos",
+                "toy-xquad",
+                "toy-tatoeba",
+                "toy-lareqa",
+            ]
+        ]
+    ].mean(axis=1)
     assert table["average_mean"].tolist() == pytest.approx(expected.tolist())
     markdown = (study_run / "results-test/summary/table.md").read_text()
     assert "| tiny-xlmr | pawsx-mnli |" in markdown and "English dev" in markdown
@@ -61,9 +84,17 @@ def test_english_beats_chance(study_run):
 
 def test_score_files_record_what_produced_them(study_run):
     record = json.loads(
-        (study_run / "results-test/tiny-xlmr/pawsx-mnli/toy-tatoeba/seed1/scores/xb.json").read_text())
-    assert record["cell"] == {"model": "tiny-xlmr", "recipe": "pawsx-mnli", "task": "toy-tatoeba", "seed": 1,
-                              "language": "xb"}
+        (
+            study_run / "results-test/tiny-xlmr/pawsx-mnli/toy-tatoeba/seed1/scores/xb.json"
+        ).read_text()
+    )
+    assert record["cell"] == {
+        "model": "tiny-xlmr",
+        "recipe": "pawsx-mnli",
+        "task": "toy-tatoeba",
+        "seed": 1,
+        "language": "xb",
+    }
     prov = record["provenance"]
     assert prov["chain"] == ["pawsx", "mnli"] and prov["seed"] == 1
     assert prov["retrieval"] == {"layer": -1, "pooling": "mean", "direction": "xx-en"}

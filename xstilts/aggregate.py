@@ -11,8 +11,13 @@ import pandas as pd
 
 from xstilts.io import atomic_path, read_json, write_text
 
-CATEGORY_ORDER = ["classification", "structured_prediction", "question_answering", "retrieval",
-                  "sentence_retrieval"]
+CATEGORY_ORDER = [
+    "classification",
+    "structured_prediction",
+    "question_answering",
+    "retrieval",
+    "sentence_retrieval",
+]
 
 
 def load_scores(score_files: list[str]) -> pd.DataFrame:
@@ -20,16 +25,18 @@ def load_scores(score_files: list[str]) -> pd.DataFrame:
     for path in score_files:
         record = read_json(path)
         cell = record["cell"]
-        rows.append({
-            **cell,
-            "score": record["score"],
-            "primary": record["primary"],
-            "category": record["task"]["category"],
-            "setting": record["setting"],
-            "n_examples": record["n_examples"],
-            "exact_match": record["metrics"].get("exact_match"),
-            "path": path,
-        })
+        rows.append(
+            {
+                **cell,
+                "score": record["score"],
+                "primary": record["primary"],
+                "category": record["task"]["category"],
+                "setting": record["setting"],
+                "n_examples": record["n_examples"],
+                "exact_match": record["metrics"].get("exact_match"),
+                "path": path,
+            }
+        )
     if not rows:
         raise ValueError("no score files to aggregate")
     return pd.DataFrame(rows)
@@ -42,8 +49,11 @@ def _fmt(mean: float, std: float) -> str:
 def summarise(scores: pd.DataFrame, targets: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-seed task means, summary with mean/std over seeds) per (model, recipe)."""
     per_seed = scores.groupby(["model", "recipe", "task", "seed"], as_index=False).agg(
-        score=("score", "mean"), category=("category", "first"), setting=("setting", "first"),
-        languages=("language", "nunique"))
+        score=("score", "mean"),
+        category=("category", "first"),
+        setting=("setting", "first"),
+        languages=("language", "nunique"),
+    )
     wide = per_seed.pivot_table(index=["model", "recipe", "seed"], columns="task", values="score")
     wide = wide.reindex(columns=[t for t in targets if t in wide.columns])
     categories = per_seed.groupby("task")["category"].first()
@@ -53,7 +63,9 @@ def summarise(scores: pd.DataFrame, targets: list[str]) -> tuple[pd.DataFrame, p
             wide[f"cat:{category}"] = wide[members].mean(axis=1)
     task_cols = [t for t in targets if t in wide.columns]
     # The average needs every target; a missing task leaves it empty rather than biased.
-    wide["average"] = wide[task_cols].mean(axis=1) if len(task_cols) == len(targets) else float("nan")
+    wide["average"] = (
+        wide[task_cols].mean(axis=1) if len(task_cols) == len(targets) else float("nan")
+    )
     summary = wide.groupby(["model", "recipe"]).agg(["mean", "std"])
     return per_seed, summary
 
@@ -67,18 +79,31 @@ def build_tables(study, score_files: list[str], outputs: dict[str, str]) -> None
     flat = summary.copy()
     flat.columns = [f"{col}_{stat}" for col, stat in flat.columns]
     order = {r: i for i, r in enumerate(study.recipes)}
-    flat = flat.reset_index().sort_values(["model", "recipe"], key=lambda s: s.map(order) if s.name == "recipe" else s)
+    flat = flat.reset_index().sort_values(
+        ["model", "recipe"], key=lambda s: s.map(order) if s.name == "recipe" else s
+    )
     with atomic_path(outputs["table"]) as tmp:
         flat.to_csv(tmp, index=False, float_format="%.4f")
     write_text(outputs["markdown"], markdown(study, scores, per_seed, flat, targets))
 
 
-def markdown(study, scores: pd.DataFrame, per_seed: pd.DataFrame, flat: pd.DataFrame, targets: list[str]) -> str:
+def markdown(
+    study, scores: pd.DataFrame, per_seed: pd.DataFrame, flat: pd.DataFrame, targets: list[str]
+) -> str:
     columns = [t for t in targets if f"{t}_mean" in flat.columns]
     cats = [c for c in CATEGORY_ORDER if f"cat:{c}_mean" in flat.columns]
-    non_zero_shot = per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
+    non_zero_shot = (
+        per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
+    )
     baseline = (study.config.get("aggregate") or {}).get("baseline", "baseline")
-    header = ["model", "recipe", *columns, *[f"cat:{c}" for c in cats], "average", f"Δ avg vs {baseline}"]
+    header = [
+        "model",
+        "recipe",
+        *columns,
+        *[f"cat:{c}" for c in cats],
+        "average",
+        f"Δ avg vs {baseline}",
+    ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     base_avg = flat.set_index(["model", "recipe"])["average_mean"]
     for _, row in flat.iterrows():

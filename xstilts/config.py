@@ -23,7 +23,15 @@ from xstilts.registry import TaskSpec
 
 # Metric names a task may use; kept here (not imported from xstilts.metrics) so parsing the
 # Snakefile does not import scoring libraries. tests/test_config.py checks the two agree.
-METRIC_NAMES = ("accuracy", "seqeval", "seqeval_pos", "squad", "mlqa", "map@20", "retrieval_accuracy")
+METRIC_NAMES = (
+    "accuracy",
+    "seqeval",
+    "seqeval_pos",
+    "squad",
+    "mlqa",
+    "map@20",
+    "retrieval_accuracy",
+)
 # The primary score each metric reports.
 METRIC_PRIMARIES = {
     "accuracy": ("accuracy",),
@@ -83,7 +91,9 @@ def _unknown(kind: str, name: Any, allowed, where: str) -> str:
     allowed = sorted(allowed)
     hint = difflib.get_close_matches(str(name), allowed, n=1)
     suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
-    return f"{where}: unknown {kind} {name!r}{suggestion}; allowed: {', '.join(allowed) or '(none)'}"
+    return (
+        f"{where}: unknown {kind} {name!r}{suggestion}; allowed: {', '.join(allowed) or '(none)'}"
+    )
 
 
 def validate_config(config: dict) -> None:
@@ -114,12 +124,16 @@ def _name_problems(config: dict) -> list[str]:
             problems.append(_unknown("metric", spec.metric, METRIC_NAMES, f"{where}.metric"))
         elif spec.primary not in METRIC_PRIMARIES[spec.metric]:
             problems.append(
-                _unknown("primary score", spec.primary, METRIC_PRIMARIES[spec.metric], f"{where}.primary")
+                _unknown(
+                    "primary score", spec.primary, METRIC_PRIMARIES[spec.metric], f"{where}.primary"
+                )
             )
         for split in ("train", "dev", "test"):
             ref = getattr(spec, split)
             if ref is not None and ref.dataset not in dataset_specs:
-                problems.append(_unknown("dataset", ref.dataset, dataset_specs, f"{where}.{split}.dataset"))
+                problems.append(
+                    _unknown("dataset", ref.dataset, dataset_specs, f"{where}.{split}.dataset")
+                )
         if spec.is_target and spec.test is None:
             problems.append(f"{where}: a target task needs a `test` entry")
         if spec.encoder_from is not None and spec.encoder_from not in trainable:
@@ -130,23 +144,33 @@ def _name_problems(config: dict) -> list[str]:
         for key in ("tokenizer", "pretrain"):
             corpus = (model.get(key) or {}).get("corpus")
             if corpus is not None and corpus not in dataset_specs:
-                problems.append(_unknown("dataset", corpus, dataset_specs, f"models.{name}.{key}.corpus"))
+                problems.append(
+                    _unknown("dataset", corpus, dataset_specs, f"models.{name}.{key}.corpus")
+                )
 
     stages = config.get("stages") or {}
     for stage_name, stage in stages.items():
         for i, task in enumerate(stage["tasks"]):
             if task not in trainable:
-                problems.append(_unknown("task", task, trainable, f"stages.{stage_name}.tasks[{i}]"))
+                problems.append(
+                    _unknown("task", task, trainable, f"stages.{stage_name}.tasks[{i}]")
+                )
         for task, langs in (stage.get("languages") or {}).items():
             where = f"stages.{stage_name}.languages.{task}"
             if task not in stage["tasks"]:
                 problems.append(_unknown("task", task, stage["tasks"], where))
             elif task in trainable:
                 available = task_specs[task].train.languages
-                problems += [_unknown("language", lang, available, where) for lang in langs if lang not in available]
+                problems += [
+                    _unknown("language", lang, available, where)
+                    for lang in langs
+                    if lang not in available
+                ]
         sampling = stage.get("sampling") or {}
         if sampling.get("method") == "temperature" and "temperature" not in sampling:
-            problems.append(f"stages.{stage_name}.sampling: method 'temperature' needs a `temperature` value")
+            problems.append(
+                f"stages.{stage_name}.sampling: method 'temperature' needs a `temperature` value"
+            )
 
     for recipe, chain in config["recipes"].items():
         for i, stage in enumerate(chain):
@@ -157,20 +181,30 @@ def _name_problems(config: dict) -> list[str]:
         if target not in targets:
             problems.append(_unknown("target task", target, targets, f"targets[{i}]"))
         elif (src := task_specs[target].encoder_from) and src not in config["targets"]:
-            problems.append(f"targets[{i}]: {target!r} embeds with the {src!r} model; add {src!r} to targets")
+            problems.append(
+                f"targets[{i}]: {target!r} embeds with the {src!r} model; add {src!r} to targets"
+            )
     for target, langs in (config.get("languages") or {}).items():
         if target not in config["targets"]:
-            problems.append(_unknown("target task", target, config["targets"], f"languages.{target}"))
+            problems.append(
+                _unknown("target task", target, config["targets"], f"languages.{target}")
+            )
             continue
         available = task_specs[target].test.languages
         problems += [
-            _unknown("language", lang, available, f"languages.{target}") for lang in langs if lang not in available
+            _unknown("language", lang, available, f"languages.{target}")
+            for lang in langs
+            if lang not in available
         ]
     for target in config.get("retrieval") or {}:
-        retrieval_targets = [t for t in config["targets"] if t in targets and task_specs[t].head == "retrieval"]
+        retrieval_targets = [
+            t for t in config["targets"] if t in targets and task_specs[t].head == "retrieval"
+        ]
         if target not in retrieval_targets:
-            problems.append(_unknown("retrieval target", target, retrieval_targets, f"retrieval.{target}"))
-    for task in (config["training"].get("tasks") or {}):
+            problems.append(
+                _unknown("retrieval target", target, retrieval_targets, f"retrieval.{target}")
+            )
+    for task in config["training"].get("tasks") or {}:
         if task not in task_specs:
             problems.append(_unknown("task", task, task_specs, f"training.tasks.{task}"))
     baseline = (config.get("aggregate") or {}).get("baseline")
@@ -267,7 +301,13 @@ class Study:
         merged.update((training.get("heads") or {}).get(self.tasks[task].head, {}))
         merged.update((training.get("tasks") or {}).get(task, {}))
         if stage is not None:
-            merged.update({k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")})
+            merged.update(
+                {
+                    k: v
+                    for k, v in self.stage(stage).items()
+                    if k not in ("tasks", "sampling", "languages")
+                }
+            )
         return merged
 
     def sampling(self, stage: str) -> dict:
@@ -324,7 +364,9 @@ class Study:
 def _stage_params(self: Study, stage: str) -> dict[str, Any]:
     """Stage-level hyperparameters (steps, lr, schedule): defaults, then the stage's own."""
     merged = dict(self.config["training"].get("defaults") or {})
-    merged.update({k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")})
+    merged.update(
+        {k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")}
+    )
     return merged
 
 

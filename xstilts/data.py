@@ -43,10 +43,14 @@ def check_records(records: list[dict], schema: str, where: str) -> None:
     for i, record in enumerate(records[:50]):
         missing = [c for c in required if c not in record]
         if missing:
-            raise DataError(f"{where}: record {i} lacks field(s) {missing}; schema {schema!r} needs {list(required)}")
+            raise DataError(
+                f"{where}: record {i} lacks field(s) {missing}; schema {schema!r} needs {list(required)}"
+            )
 
 
-def prepare_synthetic(name: str, out_dir: Path, seed: int, sizes: dict[str, int] | None = None) -> dict:
+def prepare_synthetic(
+    name: str, out_dir: Path, seed: int, sizes: dict[str, int] | None = None
+) -> dict:
     from xstilts import synthetic
 
     if name not in synthetic.DATASETS:
@@ -66,7 +70,12 @@ def prepare_synthetic(name: str, out_dir: Path, seed: int, sizes: dict[str, int]
             if info["schema"] == "retrieval" and split != "train":
                 candidates = synthetic.generate_candidates(name, lang, split, seed=seed, size=size)
                 _write_records(candidates, out_dir / lang / f"{split}.candidates.parquet")
-    return {"kind": "synthetic", "generator_seed": seed, "size_override": size, "labels": info.get("labels")}
+    return {
+        "kind": "synthetic",
+        "generator_seed": seed,
+        "size_override": size,
+        "labels": info.get("labels"),
+    }
 
 
 def prepare_hub(name: str, source: dict, out_dir: Path, schema: str) -> dict:
@@ -82,10 +91,14 @@ def prepare_hub(name: str, source: dict, out_dir: Path, schema: str) -> dict:
     columns = source.get("columns") or {}
     for lang, config_name in (source.get("configs") or {"en": None}).items():
         for split, hub_split in (source.get("splits") or {"train": "train"}).items():
-            ds = datasets.load_dataset(source["id"], config_name, split=hub_split, revision=source["revision"])
+            ds = datasets.load_dataset(
+                source["id"], config_name, split=hub_split, revision=source["revision"]
+            )
             if columns:
                 ds = ds.rename_columns({k: v for k, v in columns.items() if k in ds.column_names})
-            check_records(ds.select(range(min(50, len(ds)))).to_list(), schema, f"{name}/{lang}/{split}")
+            check_records(
+                ds.select(range(min(50, len(ds)))).to_list(), schema, f"{name}/{lang}/{split}"
+            )
             (out_dir / lang).mkdir(parents=True, exist_ok=True)
             ds.to_parquet(str(out_dir / lang / f"{split}.parquet"))
     return {"kind": "hub", "id": source["id"], "revision": source["revision"]}
@@ -125,16 +138,25 @@ def load_split(data_dir: str | Path, lang: str, split: str, candidates: bool = F
 
     path = split_path(data_dir, lang, split, candidates)
     if not path.is_file():
-        available = sorted(p.relative_to(data_dir).as_posix() for p in Path(data_dir).glob("*/*.parquet"))
-        raise DataError(f"missing data file {path}; this dataset has: {', '.join(available) or 'nothing'}")
+        available = sorted(
+            p.relative_to(data_dir).as_posix() for p in Path(data_dir).glob("*/*.parquet")
+        )
+        raise DataError(
+            f"missing data file {path}; this dataset has: {', '.join(available) or 'nothing'}"
+        )
     try:
         return datasets.Dataset.from_parquet(str(path), keep_in_memory=True)
     except Exception as err:  # pyarrow raises several types for corrupt files
         raise DataError(f"{path}: cannot be read as parquet ({err}); delete it and rerun") from err
 
 
-def read_rows(data_dir: str | Path, lang: str, split: str, columns: Iterable[str] | None = None,
-              candidates: bool = False) -> list[dict]:
+def read_rows(
+    data_dir: str | Path,
+    lang: str,
+    split: str,
+    columns: Iterable[str] | None = None,
+    candidates: bool = False,
+) -> list[dict]:
     """Rows as dicts through pyarrow only (used by scoring, which must stay light)."""
     import pyarrow.parquet as pq
 

@@ -34,15 +34,27 @@ def featurize_classification(rows, tokenizer, max_length: int) -> dict:
     if all(b is None for b in text_b):
         enc = tokenizer(rows["text_a"], truncation=True, max_length=max_length)
     else:
-        enc = tokenizer(rows["text_a"], [b or "" for b in text_b], truncation="longest_first", max_length=max_length)
+        enc = tokenizer(
+            rows["text_a"],
+            [b or "" for b in text_b],
+            truncation="longest_first",
+            max_length=max_length,
+        )
     return {"input_ids": enc["input_ids"], "label": rows["label"], "example_id": rows["id"]}
 
 
 def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -> dict:
     input_ids = []
-    for premise, question, choices in zip(rows["premise"], rows["question"], rows["choices"], strict=True):
+    for premise, question, choices in zip(
+        rows["premise"], rows["question"], rows["choices"], strict=True
+    ):
         context = template.format(premise=premise, question=question)
-        enc = tokenizer([context] * len(choices), list(choices), truncation="longest_first", max_length=max_length)
+        enc = tokenizer(
+            [context] * len(choices),
+            list(choices),
+            truncation="longest_first",
+            max_length=max_length,
+        )
         input_ids.append(enc["input_ids"])
     return {"input_ids": input_ids, "label": rows["label"], "example_id": rows["id"]}
 
@@ -78,17 +90,32 @@ def split_words(lengths: list[int], budget: int) -> list[tuple[int, int]]:
 
 def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, int]) -> dict:
     budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
-    out = {"input_ids": [], "labels": [], "example_index": [], "first_word": [], "n_words": [], "example_id": []}
-    for index, (ex_id, words, tags) in enumerate(zip(rows["id"], rows["tokens"], rows["tags"], strict=True)):
+    out = {
+        "input_ids": [],
+        "labels": [],
+        "example_index": [],
+        "first_word": [],
+        "n_words": [],
+        "example_id": [],
+    }
+    for index, (ex_id, words, tags) in enumerate(
+        zip(rows["id"], rows["tokens"], rows["tags"], strict=True)
+    ):
         if not words:
             continue
         unknown = sorted({t for t in tags if t not in label_to_id})
         if unknown:
-            raise ValueError(f"example {ex_id}: tag(s) {unknown} not in the label set {sorted(label_to_id)}")
+            raise ValueError(
+                f"example {ex_id}: tag(s) {unknown} not in the label set {sorted(label_to_id)}"
+            )
         words, lengths = _piece_lengths(tokenizer, list(words))
         for first, count in split_words(lengths, budget):
-            enc = tokenizer(words[first : first + count], is_split_into_words=True, truncation=True,
-                            max_length=max_length)
+            enc = tokenizer(
+                words[first : first + count],
+                is_split_into_words=True,
+                truncation=True,
+                max_length=max_length,
+            )
             labels, previous = [], None
             for word_id in enc.word_ids():
                 # Label the first subword of each word; special tokens and later subwords: ignored.
@@ -107,7 +134,9 @@ def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, i
 # --- extractive QA --------------------------------------------------------------------------------
 
 
-def featurize_span(rows, tokenizer, max_length: int, doc_stride: int, max_query_length: int, train: bool) -> dict:
+def featurize_span(
+    rows, tokenizer, max_length: int, doc_stride: int, max_query_length: int, train: bool
+) -> dict:
     questions = []
     for q in rows["question"]:
         q = q.strip()
@@ -131,7 +160,9 @@ def featurize_span(rows, tokenizer, max_length: int, doc_stride: int, max_query_
         example = sample_map[i]
         sequence_ids = enc.sequence_ids(i)
         # Offsets only for context tokens; None elsewhere, so answers come from the context span.
-        context_offsets = [o if s == 1 else None for o, s in zip(offsets, sequence_ids, strict=True)]
+        context_offsets = [
+            o if s == 1 else None for o, s in zip(offsets, sequence_ids, strict=True)
+        ]
         out["example_id"].append(rows["id"][example])
         out["offsets"].append(context_offsets)
         start = end = 0  # the CLS position: "no answer in this window"
@@ -165,8 +196,17 @@ def featurize_pairs(rows, tokenizer, max_length: int) -> dict:
 # --- dispatch ------------------------------------------------------------------------------------------
 
 
-def featurize_split(data_dir, lang: str, split: str, schema: str, tokenizer, params: dict, out_dir: Path,
-                    labels: list[str] | None = None, template: str | None = None) -> dict:
+def featurize_split(
+    data_dir,
+    lang: str,
+    split: str,
+    schema: str,
+    tokenizer,
+    params: dict,
+    out_dir: Path,
+    labels: list[str] | None = None,
+    template: str | None = None,
+) -> dict:
     """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
     import datasets
 
@@ -177,18 +217,30 @@ def featurize_split(data_dir, lang: str, split: str, schema: str, tokenizer, par
     is_train = split == "train"
     kwargs = {"batched": True, "remove_columns": rows.column_names, "batch_size": 1000}
     if schema == "classification":
-        feats = rows.map(featurize_classification, fn_kwargs={"tokenizer": tokenizer, "max_length": max_length}, **kwargs)
+        feats = rows.map(
+            featurize_classification,
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+            **kwargs,
+        )
     elif schema == "multiple_choice":
         feats = rows.map(
             featurize_multiple_choice,
-            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "template": template or "{premise} {question}"},
+            fn_kwargs={
+                "tokenizer": tokenizer,
+                "max_length": max_length,
+                "template": template or "{premise} {question}",
+            },
             **kwargs,
         )
     elif schema == "tagging":
         label_to_id = {label: i for i, label in enumerate(labels or [])}
         feats = rows.map(
             featurize_tagging,
-            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "label_to_id": label_to_id},
+            fn_kwargs={
+                "tokenizer": tokenizer,
+                "max_length": max_length,
+                "label_to_id": label_to_id,
+            },
             **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
         )
     elif schema == "qa":
@@ -205,9 +257,15 @@ def featurize_split(data_dir, lang: str, split: str, schema: str, tokenizer, par
         )
     elif schema == "retrieval":
         if "positive" in rows.column_names:
-            feats = rows.map(featurize_pairs, fn_kwargs={"tokenizer": tokenizer, "max_length": max_length}, **kwargs)
+            feats = rows.map(
+                featurize_pairs,
+                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+                **kwargs,
+            )
         else:
-            feats = datasets.Dataset.from_dict(featurize_texts(rows["query"], rows["id"], tokenizer, max_length))
+            feats = datasets.Dataset.from_dict(
+                featurize_texts(rows["query"], rows["id"], tokenizer, max_length)
+            )
             if split_path(data_dir, lang, split, candidates=True).is_file():
                 cands = load_split(data_dir, lang, split, candidates=True)
                 cand_feats = datasets.Dataset.from_dict(
@@ -215,7 +273,9 @@ def featurize_split(data_dir, lang: str, split: str, schema: str, tokenizer, par
                 )
                 cand_feats.save_to_disk(str(out_dir / "candidates"))
     elif schema == "text":
-        feats = datasets.Dataset.from_dict(featurize_texts(rows["text"], rows["id"], tokenizer, max_length))
+        feats = datasets.Dataset.from_dict(
+            featurize_texts(rows["text"], rows["id"], tokenizer, max_length)
+        )
     else:
         raise ValueError(f"unknown schema {schema!r}")
     feats.save_to_disk(str(out_dir / "features"))

@@ -66,13 +66,23 @@ def pool(hidden_states, attention_mask, pooling: str):
 class MultiTaskModel(nn.Module):
     """encoder + {task: head}; `forward(task, batch)` returns (loss, logits)."""
 
-    def __init__(self, encoder, heads: dict[str, tuple[str, int]], dropout: float = 0.1, temperature: float = 0.05):
+    def __init__(
+        self,
+        encoder,
+        heads: dict[str, tuple[str, int]],
+        dropout: float = 0.1,
+        temperature: float = 0.05,
+    ):
         super().__init__()
         self.encoder = encoder
         hidden = encoder.config.hidden_size
         self.kinds = {task: kind for task, (kind, _) in heads.items()}
         self.heads = nn.ModuleDict(
-            {task: h for task, (kind, n) in heads.items() if (h := make_head(kind, hidden, n, dropout)) is not None}
+            {
+                task: h
+                for task, (kind, n) in heads.items()
+                if (h := make_head(kind, hidden, n, dropout)) is not None
+            }
         )
         self.temperature = temperature
 
@@ -83,7 +93,9 @@ class MultiTaskModel(nn.Module):
         if layer == -1:
             states = self.encode(input_ids, attention_mask)
         else:
-            out = self.encoder(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+            out = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
+            )
             states = out.hidden_states[layer]
         return F.normalize(pool(states, attention_mask, pooling), dim=-1)
 
@@ -96,7 +108,9 @@ class MultiTaskModel(nn.Module):
             return F.cross_entropy(logits, torch.arange(len(q))), logits
         if kind == "multiple_choice":
             b, c, t = batch["input_ids"].shape
-            states = self.encode(batch["input_ids"].view(b * c, t), batch["attention_mask"].view(b * c, t))
+            states = self.encode(
+                batch["input_ids"].view(b * c, t), batch["attention_mask"].view(b * c, t)
+            )
             logits = self.heads[task](states).view(b, c)
             loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None
             return loss, logits
@@ -108,7 +122,9 @@ class MultiTaskModel(nn.Module):
         if kind == "tagging":
             loss = None
             if "labels" in batch:
-                loss = F.cross_entropy(logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE)
+                loss = F.cross_entropy(
+                    logits.flatten(0, 1), batch["labels"].flatten(), ignore_index=IGNORE
+                )
             return loss, logits
         if kind == "span":
             start_logits, end_logits = logits.unbind(-1)
@@ -117,7 +133,10 @@ class MultiTaskModel(nn.Module):
             end_logits = end_logits.masked_fill(mask, -1e4)
             loss = None
             if "start" in batch:
-                loss = (F.cross_entropy(start_logits, batch["start"]) + F.cross_entropy(end_logits, batch["end"])) / 2
+                loss = (
+                    F.cross_entropy(start_logits, batch["start"])
+                    + F.cross_entropy(end_logits, batch["end"])
+                ) / 2
             return loss, (start_logits, end_logits)
         raise ValueError(f"unknown head kind {kind!r}")
 
@@ -127,17 +146,23 @@ def load_encoder(path: str | Path):
 
     path = Path(path)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: no encoder here (config.json missing); rerun the rule that makes it")
+        raise FileNotFoundError(
+            f"{path}: no encoder here (config.json missing); rerun the rule that makes it"
+        )
     return AutoModel.from_pretrained(str(path), add_pooling_layer=False)
 
 
-def save_model(model: MultiTaskModel, tokenizer, out_dir: Path, metadata: dict, save_heads: bool) -> None:
+def save_model(
+    model: MultiTaskModel, tokenizer, out_dir: Path, metadata: dict, save_heads: bool
+) -> None:
     """Write encoder (+ heads) into out_dir, which the caller makes atomic."""
     model.encoder.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
     if save_heads:
         torch.save({"kinds": model.kinds, "state": model.heads.state_dict()}, out_dir / "heads.pt")
-    (out_dir / "xstilts.json").write_text(json.dumps(metadata, indent=2, sort_keys=True, default=str))
+    (out_dir / "xstilts.json").write_text(
+        json.dumps(metadata, indent=2, sort_keys=True, default=str)
+    )
 
 
 def load_model(path: str | Path, heads: dict[str, tuple[str, int]]) -> MultiTaskModel:

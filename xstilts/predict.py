@@ -23,7 +23,10 @@ def collate(rows: dict[str, list], kind: str, pad_id: int) -> dict[str, torch.Te
     batch: dict[str, torch.Tensor] = {}
     if kind == "multiple_choice":
         width = max(len(c) for choices in rows["input_ids"] for c in choices)
-        ids = [[list(c) + [pad_id] * (width - len(c)) for c in choices] for choices in rows["input_ids"]]
+        ids = [
+            [list(c) + [pad_id] * (width - len(c)) for c in choices]
+            for choices in rows["input_ids"]
+        ]
         batch["input_ids"] = torch.tensor(ids, dtype=torch.long)
     else:
         batch["input_ids"] = _pad(rows["input_ids"], pad_id)
@@ -69,12 +72,16 @@ def logits_for(model, task: str, kind: str, input_ids: list, pad_id: int, batch_
 
 
 @torch.no_grad()
-def embeddings(model, input_ids: list, pad_id: int, batch_size: int, pooling: str, layer: int) -> torch.Tensor:
+def embeddings(
+    model, input_ids: list, pad_id: int, batch_size: int, pooling: str, layer: int
+) -> torch.Tensor:
     model.eval()
     parts: dict[int, torch.Tensor] = {}
     for idx, rows in eval_batches(input_ids, batch_size):
         batch = collate(rows, "retrieval", pad_id)
-        vectors = model.embed(batch["input_ids"], batch["attention_mask"], pooling=pooling, layer=layer)
+        vectors = model.embed(
+            batch["input_ids"], batch["attention_mask"], pooling=pooling, layer=layer
+        )
         for j, k in enumerate(idx):
             parts[k] = vectors[j]
     return torch.stack([parts[k] for k in range(len(parts))]) if parts else torch.empty(0)
@@ -100,28 +107,41 @@ def best_span(start_logits, end_logits, offsets, context: str, n_best: int, max_
     return best
 
 
-def qa_answers(features, outputs, contexts: dict[str, str], n_best: int, max_answer_length: int) -> dict[str, str]:
+def qa_answers(
+    features, outputs, contexts: dict[str, str], n_best: int, max_answer_length: int
+) -> dict[str, str]:
     best: dict[str, tuple[float, str]] = {}
-    for ex_id, offsets, (start, end) in zip(features["example_id"], features["offsets"], outputs, strict=True):
+    for ex_id, offsets, (start, end) in zip(
+        features["example_id"], features["offsets"], outputs, strict=True
+    ):
         candidate = best_span(start, end, offsets, contexts[ex_id], n_best, max_answer_length)
         if ex_id not in best or candidate[0] > best[ex_id][0]:
             best[ex_id] = candidate
     return {ex_id: best.get(ex_id, (0, ""))[1] for ex_id in contexts}
 
 
-def merge_tag_pieces(features, outputs, labels: list[str], n_examples: int, example_ids: list[str]) -> dict:
+def merge_tag_pieces(
+    features, outputs, labels: list[str], n_examples: int, example_ids: list[str]
+) -> dict:
     """Word-level tags per example from the split pieces (first subword of each word)."""
     words: dict[int, dict[int, str]] = collections.defaultdict(dict)
-    for ex, first, ids_labels, logits in zip(features["example_index"], features["first_word"],
-                                             features["labels"], outputs, strict=True):
+    for ex, first, ids_labels, logits in zip(
+        features["example_index"], features["first_word"], features["labels"], outputs, strict=True
+    ):
         positions = [i for i, lab in enumerate(ids_labels) if lab != IGNORE]
         predicted = logits.argmax(-1).tolist()
         for offset, pos in enumerate(positions):
             words[ex][first + offset] = labels[predicted[pos]]
-    return {example_ids[ex]: [words[ex][w] for w in sorted(words[ex])] for ex in range(n_examples) if ex in words}
+    return {
+        example_ids[ex]: [words[ex][w] for w in sorted(words[ex])]
+        for ex in range(n_examples)
+        if ex in words
+    }
 
 
-def rank(queries: torch.Tensor, candidates: torch.Tensor, candidate_ids: list[str], k: int = 20) -> list[list[str]]:
+def rank(
+    queries: torch.Tensor, candidates: torch.Tensor, candidate_ids: list[str], k: int = 20
+) -> list[list[str]]:
     if len(candidates) == 0:
         return [[] for _ in range(len(queries))]
     scores = queries @ candidates.T
@@ -132,8 +152,18 @@ def rank(queries: torch.Tensor, candidates: torch.Tensor, candidate_ids: list[st
 # --- per-language predictions for a task ---------------------------------------------------------
 
 
-def predict_languages(model, task: str, spec, params: dict, feature_root, data_root, split: str,
-                      languages: list[str], pad_id: int, settings: dict | None = None) -> dict[str, list[dict]]:
+def predict_languages(
+    model,
+    task: str,
+    spec,
+    params: dict,
+    feature_root,
+    data_root,
+    split: str,
+    languages: list[str],
+    pad_id: int,
+    settings: dict | None = None,
+) -> dict[str, list[dict]]:
     """Prediction rows ({id, prediction[, direction]}) for each language of one split."""
     from pathlib import Path
 
@@ -149,16 +179,28 @@ def predict_languages(model, task: str, spec, params: dict, feature_root, data_r
     def candidates(lang: str):
         if lang not in cache:
             feats = load_features(feature_root / lang, "candidates")[:]
-            vectors = embeddings(model, feats["input_ids"], pad_id, batch_size, settings.get("pooling", spec.pooling),
-                                 settings.get("layer", -1))
+            vectors = embeddings(
+                model,
+                feats["input_ids"],
+                pad_id,
+                batch_size,
+                settings.get("pooling", spec.pooling),
+                settings.get("layer", -1),
+            )
             cache[lang] = (vectors, list(feats["example_id"]))
         return cache[lang]
 
     for lang in languages:
         feats = load_features(feature_root / lang)[:]  # dict of plain lists
         if kind == "retrieval":
-            queries = embeddings(model, feats["input_ids"], pad_id, batch_size, settings.get("pooling", spec.pooling),
-                                 settings.get("layer", -1))
+            queries = embeddings(
+                model,
+                feats["input_ids"],
+                pad_id,
+                batch_size,
+                settings.get("pooling", spec.pooling),
+                settings.get("layer", -1),
+            )
             pool_langs = languages if spec.candidates == "pooled" else [lang]
             pools = [candidates(p) for p in pool_langs]
             cand_vectors = torch.cat([v for v, _ in pools]) if pools else torch.empty(0)
@@ -167,26 +209,44 @@ def predict_languages(model, task: str, spec, params: dict, feature_root, data_r
             rows = []
             if direction in ("xx-en", "both"):
                 ranked = rank(queries, cand_vectors, cand_ids)
-                rows += [{"id": i, "direction": "xx-en", "prediction": r} for i, r in zip(feats["example_id"], ranked)]
+                rows += [
+                    {"id": i, "direction": "xx-en", "prediction": r}
+                    for i, r in zip(feats["example_id"], ranked, strict=True)
+                ]
             if direction in ("en-xx", "both"):
                 ranked = rank(cand_vectors, queries, list(feats["example_id"]))
-                rows += [{"id": i, "direction": "en-xx", "prediction": r} for i, r in zip(cand_ids, ranked)]
+                rows += [
+                    {"id": i, "direction": "en-xx", "prediction": r}
+                    for i, r in zip(cand_ids, ranked, strict=True)
+                ]
             results[lang] = rows
             continue
         outputs = logits_for(model, task, kind, feats["input_ids"], pad_id, batch_size)
         if kind == "classification":
-            results[lang] = [{"id": i, "prediction": spec.labels[int(o.argmax())]}
-                             for i, o in zip(feats["example_id"], outputs, strict=True)]
+            results[lang] = [
+                {"id": i, "prediction": spec.labels[int(o.argmax())]}
+                for i, o in zip(feats["example_id"], outputs, strict=True)
+            ]
         elif kind == "multiple_choice":
-            results[lang] = [{"id": i, "prediction": int(o.argmax())}
-                             for i, o in zip(feats["example_id"], outputs, strict=True)]
+            results[lang] = [
+                {"id": i, "prediction": int(o.argmax())}
+                for i, o in zip(feats["example_id"], outputs, strict=True)
+            ]
         elif kind == "tagging":
             ids = [r["id"] for r in read_rows(data_root, lang, split, ["id"])]
             merged = merge_tag_pieces(feats, outputs, list(spec.labels), len(ids), ids)
             results[lang] = [{"id": i, "prediction": merged.get(i, [])} for i in ids]
         elif kind == "span":
-            contexts = {r["id"]: r["context"] for r in read_rows(data_root, lang, split, ["id", "context"])}
-            answers = qa_answers(feats, outputs, contexts, params.get("n_best", 20), params.get("max_answer_length", 30))
+            contexts = {
+                r["id"]: r["context"] for r in read_rows(data_root, lang, split, ["id", "context"])
+            }
+            answers = qa_answers(
+                feats,
+                outputs,
+                contexts,
+                params.get("n_best", 20),
+                params.get("max_answer_length", 30),
+            )
             results[lang] = [{"id": i, "prediction": a} for i, a in answers.items()]
         else:
             raise ValueError(f"unknown head kind {kind!r}")

@@ -1,5 +1,6 @@
 """The embedded default's stand-in for "a public multilingual MLM": a BPE tokenizer and a
-tiny XLM-R-architecture masked LM trained from scratch on the generator's multilingual corpus. The real study fetches a hub model instead (xstilts.models)."""
+tiny XLM-R-architecture masked LM trained from scratch on the generator's multilingual
+corpus. The real study starts from a hub model instead."""
 
 from __future__ import annotations
 
@@ -15,39 +16,72 @@ def build_tokenizer(texts: list[str], vocab_size: int):
     """A BPE fast tokenizer over SentencePiece-style pieces (Metaspace), with XLM-R's special
     tokens and templates. BPE rather than XLM-R's unigram model: the `tokenizers` unigram
     trainer gives a different vocabulary on every run, BPE the same one (reproducibility)."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import (
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+        trainers,
+    )
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.normalizer = normalizers.NFKC()
     tok.pre_tokenizer = pre_tokenizers.Metaspace()
     tok.decoder = decoders.Metaspace()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size, special_tokens=SPECIAL_TOKENS, show_progress=False
+    )
     tok.train_from_iterator(texts, trainer=trainer)
     bos, eos = tok.token_to_id("<s>"), tok.token_to_id("</s>")
     # XLM-R's templates: <s> A </s> and <s> A </s></s> B </s>
     tok.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", bos), ("</s>", eos)]
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", bos), ("</s>", eos)],
     )
     return PreTrainedTokenizerFast(
-        tokenizer_object=tok, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
-        unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",
+        tokenizer_object=tok,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
     )
 
 
-def train_tokenizer(corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path) -> None:
+def train_tokenizer(
+    corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path
+) -> None:
     from xstilts.data import read_rows
 
-    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
+    texts = [
+        row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])
+    ]
     fast = build_tokenizer(texts, vocab_size)
     with atomic_dir(out_dir) as tmp:
         fast.save_pretrained(str(tmp))
 
 
-def pretrain_mlm(tokenizer_dir, corpus_dir, languages: list[str], architecture: dict, params: dict,
-                 out_dir, log=print) -> dict:
+def pretrain_mlm(
+    tokenizer_dir,
+    corpus_dir,
+    languages: list[str],
+    architecture: dict,
+    params: dict,
+    out_dir,
+    log=print,
+) -> dict:
     import torch
-    from transformers import DataCollatorForLanguageModeling, XLMRobertaConfig, XLMRobertaForMaskedLM
+    from transformers import (
+        DataCollatorForLanguageModeling,
+        XLMRobertaConfig,
+        XLMRobertaForMaskedLM,
+    )
 
     from xstilts.data import read_rows
     from xstilts.features import load_tokenizer
@@ -57,8 +91,12 @@ def pretrain_mlm(tokenizer_dir, corpus_dir, languages: list[str], architecture: 
     seed_everything(seed)
     torch.set_num_threads(params.get("threads", 1))
     tokenizer = load_tokenizer(tokenizer_dir)
-    texts = [row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])]
-    encoded = tokenizer(texts, truncation=True, max_length=params.get("max_length", 64))["input_ids"]
+    texts = [
+        row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])
+    ]
+    encoded = tokenizer(texts, truncation=True, max_length=params.get("max_length", 64))[
+        "input_ids"
+    ]
     config = XLMRobertaConfig(
         vocab_size=len(tokenizer),
         pad_token_id=tokenizer.pad_token_id,
@@ -91,7 +129,9 @@ def pretrain_mlm(tokenizer_dir, corpus_dir, languages: list[str], architecture: 
         optimizer.zero_grad()
         losses.append(loss.item())
         if (step + 1) % max(1, steps // 5) == 0:
-            log(f"pretrain step {step + 1}/{steps} mlm loss {sum(losses[-50:]) / len(losses[-50:]):.3f}")
+            log(
+                f"pretrain step {step + 1}/{steps} mlm loss {sum(losses[-50:]) / len(losses[-50:]):.3f}"
+            )
     meta = {
         "kind": "pretrained-from-scratch",
         "languages": languages,

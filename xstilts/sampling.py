@@ -6,8 +6,12 @@ from __future__ import annotations
 import random
 
 
-def mixture(sizes: dict[str, int], method: str = "proportional", temperature: float | None = None,
-            cap: int | None = None) -> dict[str, float]:
+def mixture(
+    sizes: dict[str, int],
+    method: str = "proportional",
+    temperature: float | None = None,
+    cap: int | None = None,
+) -> dict[str, float]:
     if not sizes:
         raise ValueError("no tasks to sample from")
     if any(n <= 0 for n in sizes.values()):
@@ -22,14 +26,22 @@ def mixture(sizes: dict[str, int], method: str = "proportional", temperature: fl
             raise ValueError("temperature sampling needs a positive temperature")
         weights = {t: n ** (1.0 / temperature) for t, n in capped.items()}
     else:
-        raise ValueError(f"unknown sampling method {method!r}; allowed: proportional, uniform, temperature")
+        raise ValueError(
+            f"unknown sampling method {method!r}; allowed: proportional, uniform, temperature"
+        )
     total = sum(weights.values())
     return {t: w / total for t, w in weights.items()}
 
 
 class TaskSampler:
-    def __init__(self, sizes: dict[str, int], seed: int, method: str = "proportional",
-                 temperature: float | None = None, cap: int | None = None):
+    def __init__(
+        self,
+        sizes: dict[str, int],
+        seed: int,
+        method: str = "proportional",
+        temperature: float | None = None,
+        cap: int | None = None,
+    ):
         self.probabilities = mixture(sizes, method, temperature, cap)
         self.tasks = list(self.probabilities)
         self.weights = [self.probabilities[t] for t in self.tasks]
@@ -37,7 +49,9 @@ class TaskSampler:
         self.counts = dict.fromkeys(self.tasks, 0)
 
     def __next__(self) -> str:
-        task = self.tasks[0] if len(self.tasks) == 1 else self.rng.choices(self.tasks, self.weights)[0]
+        task = (
+            self.tasks[0] if len(self.tasks) == 1 else self.rng.choices(self.tasks, self.weights)[0]
+        )
         self.counts[task] += 1
         return task
 

@@ -10,13 +10,19 @@ def gold_for(spec, data_root, lang: str, split: str) -> dict:
     """id -> gold value in the form the task's metric compares."""
     kind = spec.head
     if kind == "classification":
-        return {r["id"]: spec.labels[r["label"]] for r in read_rows(data_root, lang, split, ["id", "label"])}
+        return {
+            r["id"]: spec.labels[r["label"]]
+            for r in read_rows(data_root, lang, split, ["id", "label"])
+        }
     if kind == "multiple_choice":
         return {r["id"]: r["label"] for r in read_rows(data_root, lang, split, ["id", "label"])}
     if kind == "tagging":
         return {r["id"]: list(r["tags"]) for r in read_rows(data_root, lang, split, ["id", "tags"])}
     if kind == "span":
-        return {r["id"]: list(r["answers"]["text"]) for r in read_rows(data_root, lang, split, ["id", "answers"])}
+        return {
+            r["id"]: list(r["answers"]["text"])
+            for r in read_rows(data_root, lang, split, ["id", "answers"])
+        }
     if kind == "retrieval":
         return {r["id"]: list(r["gold"]) for r in read_rows(data_root, lang, split, ["id", "gold"])}
     raise ValueError(f"unknown head kind {kind!r}")
@@ -44,9 +50,13 @@ def compute_metrics(spec, predictions: list[dict], gold: dict, lang: str) -> dic
         return metrics.accuracy([predicted.get(i) for i in ids], [gold[i] for i in ids])
     if name in ("seqeval", "seqeval_pos"):
         pred = [predicted.get(i) or ["O"] * len(gold[i]) for i in ids]
-        pred = [p if len(p) == len(gold[i]) else (list(p) + ["O"] * len(gold[i]))[: len(gold[i])]
-                for p, i in zip(pred, ids, strict=True)]
-        return metrics.seqeval_scores(pred, [gold[i] for i in ids], token_accuracy=name == "seqeval_pos")
+        pred = [
+            p if len(p) == len(gold[i]) else (list(p) + ["O"] * len(gold[i]))[: len(gold[i])]
+            for p, i in zip(pred, ids, strict=True)
+        ]
+        return metrics.seqeval_scores(
+            pred, [gold[i] for i in ids], token_accuracy=name == "seqeval_pos"
+        )
     if name == "squad":
         return metrics.squad_scores(predicted, gold)
     if name == "mlqa":
@@ -54,13 +64,19 @@ def compute_metrics(spec, predictions: list[dict], gold: dict, lang: str) -> dic
     if name in ("map@20", "retrieval_accuracy"):
         fn = metrics.METRICS[name]
         scores = fn([predicted.get(i, []) for i in ids], [gold[i] for i in ids])
-        reverse = {row["id"]: row["prediction"] for row in predictions if row.get("direction") == "en-xx"}
+        reverse = {
+            row["id"]: row["prediction"] for row in predictions if row.get("direction") == "en-xx"
+        }
         if reverse:
             inverse = _invert(gold)
             back = fn([reverse.get(i, []) for i in inverse], [inverse[i] for i in inverse])
             key = next(iter(scores))
             scores = {f"{key}_xx-en": scores[key], f"{key}_en-xx": back[key]}
-            directions = [scores[f"{key}_xx-en"]] if any(r.get("direction") == "xx-en" for r in predictions) else []
+            directions = (
+                [scores[f"{key}_xx-en"]]
+                if any(r.get("direction") == "xx-en" for r in predictions)
+                else []
+            )
             scores[key] = sum(directions + [back[key]]) / (len(directions) + 1)
         return scores
     raise ValueError(f"unknown metric {name!r}")

@@ -80,8 +80,13 @@ def prepare_data(config: dict, dataset: str, out_dir: str) -> None:
 
     study = Study(config)
     data_cfg = config.get("data") or {}
-    prepare_dataset(dataset, study.datasets[dataset], out_dir, seed=data_cfg.get("seed", 13),
-                    sizes=data_cfg.get("sizes"))
+    prepare_dataset(
+        dataset,
+        study.datasets[dataset],
+        out_dir,
+        seed=data_cfg.get("seed", 13),
+        sizes=data_cfg.get("sizes"),
+    )
     log(f"prepared {dataset} -> {out_dir}")
 
 
@@ -104,14 +109,23 @@ def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_
 
     spec = config["models"][model]
     threads = config["training"]["defaults"].get("threads", 1)
-    meta = pretrain_mlm(tokenizer_dir, corpus_dir, _corpus_languages(corpus_dir), spec["architecture"],
-                        {"threads": threads, **spec["pretrain"]}, out_dir, log=log)
+    meta = pretrain_mlm(
+        tokenizer_dir,
+        corpus_dir,
+        _corpus_languages(corpus_dir),
+        spec["architecture"],
+        {"threads": threads, **spec["pretrain"]},
+        out_dir,
+        log=log,
+    )
     log(f"pretrained {model}: final MLM loss {meta['final_mlm_loss']:.3f}")
 
 
 def _task_using(study: Study, dataset: str):
     for spec in study.tasks.values():
-        if any(ref is not None and ref.dataset == dataset for ref in (spec.train, spec.dev, spec.test)):
+        if any(
+            ref is not None and ref.dataset == dataset for ref in (spec.train, spec.dev, spec.test)
+        ):
             return spec
     return None
 
@@ -122,7 +136,10 @@ def feature_params(study: Study, dataset: str) -> dict:
     (training.heads.<head>), not from per-task overrides."""
     schema = study.datasets[dataset]["schema"]
     training = study.config["training"]
-    params = {**(training.get("defaults") or {}), **((training.get("heads") or {}).get(SCHEMA_HEAD.get(schema)) or {})}
+    params = {
+        **(training.get("defaults") or {}),
+        **((training.get("heads") or {}).get(SCHEMA_HEAD.get(schema)) or {}),
+    }
     keep = ("max_length", "doc_stride", "max_query_length")
     spec = _task_using(study, dataset)
     return {
@@ -134,14 +151,25 @@ def feature_params(study: Study, dataset: str) -> dict:
 
 
 @step(uses_torch=True)
-def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, tokenizer_dir: str,
-             out_dir: str) -> None:
+def tokenize(
+    config: dict,
+    model: str,
+    dataset: str,
+    split: str,
+    data_dir: str,
+    tokenizer_dir: str,
+    out_dir: str,
+) -> None:
     from xstilts.features import featurize_split, load_tokenizer
 
     study = Study(config)
     schema = study.datasets[dataset]["schema"]
     featurisation = feature_params(study, dataset)
-    params, labels, template = featurisation["params"], featurisation["labels"], featurisation["template"]
+    params, labels, template = (
+        featurisation["params"],
+        featurisation["labels"],
+        featurisation["template"],
+    )
     tokenizer = load_tokenizer(tokenizer_dir)
     languages = sorted(p.parent.name for p in Path(data_dir).glob(f"*/{split}.parquet"))
     if not languages:
@@ -149,10 +177,28 @@ def tokenize(config: dict, model: str, dataset: str, split: str, data_dir: str, 
     counts = {}
     with atomic_dir(out_dir) as tmp:
         for lang in languages:
-            counts[lang] = featurize_split(data_dir, lang, split, schema, tokenizer, params, tmp / lang,
-                                           labels=labels, template=template)
-        write_json(tmp / "manifest.json", {"dataset": dataset, "split": split, "schema": schema,
-                                           "params": params, "counts": counts, "tokenizer": str(tokenizer_dir)})
+            counts[lang] = featurize_split(
+                data_dir,
+                lang,
+                split,
+                schema,
+                tokenizer,
+                params,
+                tmp / lang,
+                labels=labels,
+                template=template,
+            )
+        write_json(
+            tmp / "manifest.json",
+            {
+                "dataset": dataset,
+                "split": split,
+                "schema": schema,
+                "params": params,
+                "counts": counts,
+                "tokenizer": str(tokenizer_dir),
+            },
+        )
     log(f"tokenized {dataset}/{split} for {model}: {counts}")
 
 
@@ -182,32 +228,70 @@ def _train_task(study: Study, model: str, task: str, stage: str | None):
 
 
 @step(uses_torch=True)
-def train_stage(config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str) -> None:
+def train_stage(
+    config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str
+) -> None:
     from xstilts.training import train
 
     study = Study(config)
     stages = chain.split("/")
     stage = stages[-1]
     tasks = [_train_task(study, model, task, stage) for task in study.stage(stage)["tasks"]]
-    metadata = {"kind": "intermediate-stage", "model": model, "chain": stages, "stage": stage,
-                "init": init_dir, "config_hash": study.hash}
-    summary = train(init_dir, tasks, out_dir, seed=seed, stage_params=study.stage_params(stage),
-                    sampling=study.sampling(stage), save_heads=False, metadata=metadata, log=log,
-                    checkpoint_path=resume_path(out_dir))
-    log(f"stage {chain} (seed {seed}) best English dev at step {summary['best_step']}: {summary['best_dev']}")
+    metadata = {
+        "kind": "intermediate-stage",
+        "model": model,
+        "chain": stages,
+        "stage": stage,
+        "init": init_dir,
+        "config_hash": study.hash,
+    }
+    summary = train(
+        init_dir,
+        tasks,
+        out_dir,
+        seed=seed,
+        stage_params=study.stage_params(stage),
+        sampling=study.sampling(stage),
+        save_heads=False,
+        metadata=metadata,
+        log=log,
+        checkpoint_path=resume_path(out_dir),
+    )
+    log(
+        f"stage {chain} (seed {seed}) best English dev at step {summary['best_step']}: {summary['best_dev']}"
+    )
 
 
 @step(uses_torch=True)
-def train_target(config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str) -> None:
+def train_target(
+    config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str
+) -> None:
     from xstilts.training import train
 
     study = Study(config)
-    metadata = {"kind": "target", "model": model, "recipe": recipe, "chain": study.chain(recipe), "task": task,
-                "init": init_dir, "config_hash": study.hash}
-    summary = train(init_dir, [_train_task(study, model, task, None)], out_dir, seed=seed,
-                    stage_params=study.hparams(task), save_heads=True, metadata=metadata, log=log,
-                    checkpoint_path=resume_path(out_dir))
-    log(f"{recipe}/{task} seed {seed}: best English dev at step {summary['best_step']}: {summary['best_dev']}")
+    metadata = {
+        "kind": "target",
+        "model": model,
+        "recipe": recipe,
+        "chain": study.chain(recipe),
+        "task": task,
+        "init": init_dir,
+        "config_hash": study.hash,
+    }
+    summary = train(
+        init_dir,
+        [_train_task(study, model, task, None)],
+        out_dir,
+        seed=seed,
+        stage_params=study.hparams(task),
+        save_heads=True,
+        metadata=metadata,
+        log=log,
+        checkpoint_path=resume_path(out_dir),
+    )
+    log(
+        f"{recipe}/{task} seed {seed}: best English dev at step {summary['best_step']}: {summary['best_dev']}"
+    )
 
 
 @step(uses_torch=True)
@@ -231,9 +315,18 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     pad_id = load_tokenizer(model_dir).pad_token_id
     settings = study.retrieval_settings(task) if spec.head == "retrieval" else {}
     res = study.resources_dir
-    results = predict_languages(net, head_task if spec.head != "retrieval" else task, spec, params,
-                                paths.features(res, model, spec.test.dataset, spec.test.split),
-                                paths.data(res, spec.test.dataset), spec.test.split, list(outputs), pad_id, settings)
+    results = predict_languages(
+        net,
+        head_task if spec.head != "retrieval" else task,
+        spec,
+        params,
+        paths.features(res, model, spec.test.dataset, spec.test.split),
+        paths.data(res, spec.test.dataset),
+        spec.test.split,
+        list(outputs),
+        pad_id,
+        settings,
+    )
     for lang, path in outputs.items():
         write_jsonl(path, results[lang])
     log(f"predicted {task} for {len(outputs)} languages with {model_dir}")
@@ -260,16 +353,27 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
         gold = gold_for(spec, data_root, lang, spec.test.split)
         result = compute_metrics(spec, rows, gold, lang)
         record = {
-            "cell": {"model": model, "recipe": recipe, "task": task, "seed": seed, "language": lang},
+            "cell": {
+                "model": model,
+                "recipe": recipe,
+                "task": task,
+                "seed": seed,
+                "language": lang,
+            },
             "score": result[spec.primary],
             "primary": spec.primary,
             "metrics": result,
             "n_examples": len(gold),
             "n_predictions": len(rows),
             "setting": study.setting(recipe, task),
-            "task": {"head": spec.head, "metric": spec.metric, "category": spec.category,
-                     "xtreme_r_analogue": spec.xtreme_r_analogue, "test_split": spec.test.split,
-                     "encoder_from": spec.encoder_from},
+            "task": {
+                "head": spec.head,
+                "metric": spec.metric,
+                "category": spec.category,
+                "xtreme_r_analogue": spec.xtreme_r_analogue,
+                "test_split": spec.test.split,
+                "encoder_from": spec.encoder_from,
+            },
             "provenance": {
                 "study": config["study"],
                 "config_hash": study.hash,
@@ -280,8 +384,11 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
                 "data_file_sha256": manifest["files"].get(f"{lang}/{spec.test.split}.parquet"),
                 "predictions_sha256": sha256_file(predictions[lang]),
                 "model_dir": model_dir,
-                "selection": {"on": "English dev", "best_step": trained.get("best_step"),
-                              "best_dev": trained.get("best_dev")},
+                "selection": {
+                    "on": "English dev",
+                    "best_step": trained.get("best_step"),
+                    "best_dev": trained.get("best_dev"),
+                },
                 "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
                 "trained_with": trained.get("environment"),
                 "scored_with": environment(device=False),
@@ -298,4 +405,3 @@ def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> 
     study = Study(config)
     build_tables(study, score_files, outputs)
     log(f"results table -> {outputs['markdown']}")
-

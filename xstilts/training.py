@@ -32,7 +32,9 @@ class TrainTask:
 class BatchStream:
     """Endless shuffled batches of one task's features; the order depends only on the seed."""
 
-    def __init__(self, columns: dict[str, list], kind: str, batch_size: int, pad_id: int, seed: int):
+    def __init__(
+        self, columns: dict[str, list], kind: str, batch_size: int, pad_id: int, seed: int
+    ):
         from xstilts.predict import collate
 
         self.columns, self.kind, self.batch_size, self.pad_id = columns, kind, batch_size, pad_id
@@ -43,7 +45,11 @@ class BatchStream:
         self.epoch = 0
 
     def state_dict(self) -> dict:
-        return {"generator": self.generator.get_state(), "order": list(self.order), "epoch": self.epoch}
+        return {
+            "generator": self.generator.get_state(),
+            "order": list(self.order),
+            "epoch": self.epoch,
+        }
 
     def load_state_dict(self, state: dict) -> None:
         self.generator.set_state(state["generator"])
@@ -54,7 +60,9 @@ class BatchStream:
             self.order += torch.randperm(self.size, generator=self.generator).tolist()
             self.epoch += 1
         idx, self.order = self.order[: self.batch_size], self.order[self.batch_size :]
-        return self.collate({c: [v[i] for i in idx] for c, v in self.columns.items()}, self.kind, self.pad_id)
+        return self.collate(
+            {c: [v[i] for i in idx] for c, v in self.columns.items()}, self.kind, self.pad_id
+        )
 
 
 TRAIN_COLUMNS = {
@@ -84,8 +92,17 @@ def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
     from xstilts.predict import predict_languages
     from xstilts.scoring import compute_metrics, gold_for
 
-    predictions = predict_languages(model, task.name, task.spec, task.params, task.dev_feature_root,
-                                    task.dev_data_root, "dev", ["en"], pad_id)
+    predictions = predict_languages(
+        model,
+        task.name,
+        task.spec,
+        task.params,
+        task.dev_feature_root,
+        task.dev_data_root,
+        "dev",
+        ["en"],
+        pad_id,
+    )
     gold = gold_for(task.spec, task.dev_data_root, "en", "dev")
     return compute_metrics(task.spec, predictions["en"], gold, "en")
 
@@ -93,9 +110,15 @@ def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
 def _optimizer(model, lr: float, weight_decay: float):
     decay, no_decay = [], []
     for name, param in model.named_parameters():
-        (no_decay if param.ndim < 2 or "LayerNorm" in name or "bias" in name else decay).append(param)
+        (no_decay if param.ndim < 2 or "LayerNorm" in name or "bias" in name else decay).append(
+            param
+        )
     return torch.optim.AdamW(
-        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}], lr=lr,
+        [
+            {"params": decay, "weight_decay": weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=lr,
         foreach=True,
     )
 
@@ -135,7 +158,11 @@ def _rng_state() -> dict:
 
     import numpy as np
 
-    return {"torch": torch.get_rng_state(), "python": random.getstate(), "numpy": np.random.get_state()}
+    return {
+        "torch": torch.get_rng_state(),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+    }
 
 
 def _set_rng_state(state: dict) -> None:
@@ -166,9 +193,20 @@ def load_checkpoint(path: Path) -> dict | None:
         return None
 
 
-def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, seed: int, stage_params: dict,
-          sampling: dict | None = None, save_heads: bool, metadata: dict, log=print,
-          checkpoint_path: str | Path | None = None, stop_after_step: int | None = None) -> dict:
+def train(
+    init_dir: str | Path,
+    tasks: list[TrainTask],
+    out_dir: str | Path,
+    *,
+    seed: int,
+    stage_params: dict,
+    sampling: dict | None = None,
+    save_heads: bool,
+    metadata: dict,
+    log=print,
+    checkpoint_path: str | Path | None = None,
+    stop_after_step: int | None = None,
+) -> dict:
     """Train and write the selected model to out_dir (atomically).
 
     With `checkpoint_path`, a step checkpoint (model, optimizer, scheduler, sampler, data order,
@@ -188,16 +226,24 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
     tokenizer = load_tokenizer(init_dir)
     pad_id = tokenizer.pad_token_id
     heads = {t.name: (t.spec.head, len(t.spec.labels)) for t in tasks}
-    model = MultiTaskModel(load_encoder(init_dir), heads, dropout=stage_params.get("dropout", 0.1),
-                           temperature=stage_params.get("temperature", 0.05))
+    model = MultiTaskModel(
+        load_encoder(init_dir),
+        heads,
+        dropout=stage_params.get("dropout", 0.1),
+        temperature=stage_params.get("temperature", 0.05),
+    )
 
     streams, sizes = {}, {}
     for i, task in enumerate(tasks):
         columns = _load_train_columns(task, seed)
         sizes[task.name] = len(columns["input_ids"])
-        streams[task.name] = BatchStream(columns, task.spec.head, task.params["batch_size"], pad_id, seed * 1000 + i)
+        streams[task.name] = BatchStream(
+            columns, task.spec.head, task.params["batch_size"], pad_id, seed * 1000 + i
+        )
     sampling = sampling or {"method": "proportional"}
-    sampler = TaskSampler(sizes, seed, sampling["method"], sampling.get("temperature"), sampling.get("cap"))
+    sampler = TaskSampler(
+        sizes, seed, sampling["method"], sampling.get("temperature"), sampling.get("cap")
+    )
     log(f"tasks {sizes}; sampling {sampling['method']}: {sampler.probabilities}")
 
     max_steps = stage_params["max_steps"]
@@ -219,17 +265,32 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
         for name, state in resumed["streams"].items():
             streams[name].load_state_dict(state)
         _set_rng_state(resumed["rng"])
-        curve, best, best_state, running = resumed["curve"], resumed["best"], resumed["best_state"], resumed["running"]
+        curve, best, best_state, running = (
+            resumed["curve"],
+            resumed["best"],
+            resumed["best_state"],
+            resumed["running"],
+        )
         first_step = resumed["step"] + 1
         log(f"resumed from {checkpoint_path} at step {resumed['step']}")
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(checkpoint_path, {
-            "step": step, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "schedule": schedule.state_dict(), "sampler": sampler.state_dict(),
-            "streams": {n: st.state_dict() for n, st in streams.items()}, "rng": _rng_state(),
-            "curve": curve, "best": best, "best_state": best_state, "running": running,
-        })
+        save_checkpoint(
+            checkpoint_path,
+            {
+                "step": step,
+                "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "schedule": schedule.state_dict(),
+                "sampler": sampler.state_dict(),
+                "streams": {n: st.state_dict() for n, st in streams.items()},
+                "rng": _rng_state(),
+                "curve": curve,
+                "best": best,
+                "best_state": best_state,
+                "running": running,
+            },
+        )
 
     stop = StopSignal()
     try:
@@ -246,24 +307,41 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
             optimizer.zero_grad(set_to_none=True)
             if step % eval_every == 0 or step == max_steps:
                 rng = _rng_state()  # evaluation must not shift the training randomness
-                dev = {t.name: evaluate_dev(model, t, pad_id) for t in tasks if t.dev_feature_root is not None}
+                dev = {
+                    t.name: evaluate_dev(model, t, pad_id)
+                    for t in tasks
+                    if t.dev_feature_root is not None
+                }
                 _set_rng_state(rng)
-                selection = sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / max(1, len(dev))
+                selection = sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / max(
+                    1, len(dev)
+                )
                 mean_loss = sum(running) / len(running)
                 running = []
-                curve.append({"step": step, "train_loss": mean_loss, "dev": dev, "selection_score": selection})
+                curve.append(
+                    {
+                        "step": step,
+                        "train_loss": mean_loss,
+                        "dev": dev,
+                        "selection_score": selection,
+                    }
+                )
                 log(f"step {step}/{max_steps} loss {mean_loss:.3f} English dev {selection:.2f}")
                 if best is None or selection > best["selection_score"]:
                     best = curve[-1]
                     best_state = copy.deepcopy(model.state_dict())
             interrupted = stop.received is not None or step == stop_after_step
-            if checkpoint_path and step < max_steps and (
-                interrupted or (checkpoint_every and step % checkpoint_every == 0)
+            if (
+                checkpoint_path
+                and step < max_steps
+                and (interrupted or (checkpoint_every and step % checkpoint_every == 0))
             ):
                 checkpoint(step)
                 log(f"checkpoint at step {step}")
             if interrupted and step < max_steps:
-                log(f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}")
+                log(
+                    f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}"
+                )
                 raise Preempted(143 if stop.received else 3)
     finally:
         stop.restore()
@@ -275,7 +353,11 @@ def train(init_dir: str | Path, tasks: list[TrainTask], out_dir: str | Path, *, 
         "best_step": best["step"],
         "best_dev": best["dev"],
         "curve": curve,
-        "sampling": {**sampling, "probabilities": sampler.probabilities, "batches_drawn": sampler.counts},
+        "sampling": {
+            **sampling,
+            "probabilities": sampler.probabilities,
+            "batches_drawn": sampler.counts,
+        },
         "train_examples": sizes,
         "params": stage_params,
         "task_params": {t.name: t.params for t in tasks},
