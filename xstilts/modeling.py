@@ -90,6 +90,7 @@ class MultiTaskModel(nn.Module):
         return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     def embed(self, input_ids, attention_mask, pooling: str = "cls", layer: int = -1):
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         if layer == -1:
             states = self.encode(input_ids, attention_mask)
         else:
@@ -99,13 +100,18 @@ class MultiTaskModel(nn.Module):
             states = out.hidden_states[layer]
         return F.normalize(pool(states, attention_mask, pooling), dim=-1)
 
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
     def forward(self, task: str, batch: dict):
         kind = self.kinds[task]
+        batch = {key: value.to(self.device) for key, value in batch.items()}
         if kind == "retrieval":
             q = self.embed(batch["input_ids"], batch["attention_mask"])
             p = self.embed(batch["positive_ids"], batch["positive_mask"])
             logits = q @ p.T / self.temperature  # in-batch negatives
-            return F.cross_entropy(logits, torch.arange(len(q))), logits
+            return F.cross_entropy(logits, torch.arange(len(q), device=q.device)), logits
         if kind == "multiple_choice":
             b, c, t = batch["input_ids"].shape
             states = self.encode(
@@ -141,7 +147,13 @@ class MultiTaskModel(nn.Module):
         raise ValueError(f"unknown head kind {kind!r}")
 
 
-def load_encoder(path: str | Path):
+def best_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def load_encoder(path: str | Path, deterministic: bool = False):
+    """The encoder of a saved model. With `deterministic` on a GPU, plain (eager) attention:
+    the fused SDPA kernels' backward passes are not deterministic on CUDA."""
     from transformers import AutoModel
 
     path = Path(path)
@@ -149,7 +161,8 @@ def load_encoder(path: str | Path):
         raise FileNotFoundError(
             f"{path}: no encoder here (config.json missing); rerun the rule that makes it"
         )
-    return AutoModel.from_pretrained(str(path), add_pooling_layer=False)
+    extra = {"attn_implementation": "eager"} if deterministic and torch.cuda.is_available() else {}
+    return AutoModel.from_pretrained(str(path), add_pooling_layer=False, **extra)
 
 
 def save_model(
@@ -170,7 +183,7 @@ def load_model(path: str | Path, heads: dict[str, tuple[str, int]]) -> MultiTask
     model = MultiTaskModel(load_encoder(path), heads)
     head_file = path / "heads.pt"
     if model.heads and head_file.is_file():
-        saved = torch.load(head_file, weights_only=True)
+        saved = torch.load(head_file, weights_only=True, map_location="cpu")
         model.heads.load_state_dict(saved["state"])
     elif model.heads:
         raise FileNotFoundError(f"{head_file}: the trained heads are missing; rerun training")

@@ -106,6 +106,8 @@ def pretrain_mlm(
         **architecture,
     )
     model = XLMRobertaForMaskedLM(config)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model.to(device)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01)
     steps, batch_size = params["steps"], params.get("batch_size", 64)
@@ -121,7 +123,7 @@ def pretrain_mlm(
             order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
         batch = collator([{"input_ids": encoded[i]} for i in order[cursor : cursor + batch_size]])
         cursor += batch_size
-        loss = model(**batch).loss
+        loss = model(**{key: value.to(device) for key, value in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -141,7 +143,7 @@ def pretrain_mlm(
         "environment": environment(),
     }
     with atomic_dir(out_dir) as tmp:
-        model.save_pretrained(str(tmp))
+        model.cpu().save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
         (tmp / "xstilts.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
     return meta

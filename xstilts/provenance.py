@@ -85,6 +85,10 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
 
     random.seed(seed)
     np.random.seed(seed)
-    torch.manual_seed(seed)
-    if deterministic:
-        torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.manual_seed(seed)  # seeds CUDA too
+    # `deterministic` (training.defaults.deterministic, default true): deterministic kernels.
+    # Always on for CPU results; on GPU it trades some speed for run-to-run identical weights.
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    torch.backends.cudnn.deterministic = deterministic
+    torch.backends.cudnn.benchmark = not deterministic

@@ -299,7 +299,7 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     """Predictions for every test language of one trained model (one model load)."""
     import torch
 
-    from xstilts.modeling import load_model
+    from xstilts.modeling import best_device, load_model
     from xstilts.predict import predict_languages
 
     study = Study(config)
@@ -310,6 +310,7 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     head_task = spec.encoder_from or task
     head_spec = study.tasks[head_task]
     net = load_model(model_dir, {head_task: (head_spec.head, len(head_spec.labels))})
+    net.to(best_device())
     from xstilts.features import load_tokenizer
 
     pad_id = load_tokenizer(model_dir).pad_token_id

@@ -171,6 +171,8 @@ def _set_rng_state(state: dict) -> None:
     import numpy as np
 
     torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
     random.setstate(state["python"])
     np.random.set_state(state["numpy"])
 
@@ -184,10 +186,11 @@ def save_checkpoint(path: Path, state: dict) -> None:
 
 
 def load_checkpoint(path: Path) -> dict | None:
+    """Tensors come back on the CPU (RNG states must); load_state_dict moves them."""
     if not path.is_file():
         return None
     try:
-        return torch.load(path, weights_only=False)
+        return torch.load(path, weights_only=False, map_location="cpu")
     except Exception as err:  # a corrupt checkpoint: say so and start over rather than crash
         print(f"warning: ignoring unreadable checkpoint {path} ({err})")
         return None
@@ -216,22 +219,23 @@ def train(
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.features import load_tokenizer
-    from xstilts.modeling import MultiTaskModel, load_encoder, save_model
+    from xstilts.modeling import MultiTaskModel, best_device, load_encoder, save_model
     from xstilts.provenance import environment, seed_everything
     from xstilts.sampling import TaskSampler
 
     started = time.time()
-    seed_everything(seed)
+    seed_everything(seed, deterministic=stage_params.get("deterministic", True))
     torch.set_num_threads(stage_params.get("threads", 1))
     tokenizer = load_tokenizer(init_dir)
     pad_id = tokenizer.pad_token_id
     heads = {t.name: (t.spec.head, len(t.spec.labels)) for t in tasks}
     model = MultiTaskModel(
-        load_encoder(init_dir),
+        load_encoder(init_dir, deterministic=stage_params.get("deterministic", True)),
         heads,
         dropout=stage_params.get("dropout", 0.1),
         temperature=stage_params.get("temperature", 0.05),
     )
+    model.to(best_device())
 
     streams, sizes = {}, {}
     for i, task in enumerate(tasks):
