@@ -176,31 +176,20 @@ def predict_languages(
     results: dict[str, list[dict]] = {}
     cache: dict[str, tuple[torch.Tensor, list[str]]] = {}
 
+    def embed(input_ids: list) -> torch.Tensor:
+        pooling, layer = settings.get("pooling", spec.pooling), settings.get("layer", -1)
+        return embeddings(model, input_ids, pad_id, batch_size, pooling, layer)
+
     def candidates(lang: str):
         if lang not in cache:
             feats = load_features(feature_root / lang, "candidates")[:]
-            vectors = embeddings(
-                model,
-                feats["input_ids"],
-                pad_id,
-                batch_size,
-                settings.get("pooling", spec.pooling),
-                settings.get("layer", -1),
-            )
-            cache[lang] = (vectors, list(feats["example_id"]))
+            cache[lang] = (embed(feats["input_ids"]), list(feats["example_id"]))
         return cache[lang]
 
     for lang in languages:
         feats = load_features(feature_root / lang)[:]  # dict of plain lists
         if kind == "retrieval":
-            queries = embeddings(
-                model,
-                feats["input_ids"],
-                pad_id,
-                batch_size,
-                settings.get("pooling", spec.pooling),
-                settings.get("layer", -1),
-            )
+            queries = embed(feats["input_ids"])
             pool_langs = languages if spec.candidates == "pooled" else [lang]
             pools = [candidates(p) for p in pool_langs]
             cand_vectors = torch.cat([v for v, _ in pools]) if pools else torch.empty(0)
