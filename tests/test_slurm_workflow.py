@@ -45,7 +45,7 @@ def _cancel_running_training(cluster_env: dict, workdir: Path, deadline: float) 
     while time.time() < deadline:
         if log.is_file() and "checkpoint at step" in log.read_text():
             out = subprocess.run(
-                ["squeue", "-h", "-o", "%i %k"],
+                ["squeue", "-h", "-t", "RUNNING", "-o", "%i %k"],
                 capture_output=True,
                 text=True,
                 env=cluster_env,
