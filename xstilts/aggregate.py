@@ -10,14 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from xstilts.io import atomic_path, read_json, write_text
-
-CATEGORY_ORDER = [
-    "classification",
-    "structured_prediction",
-    "question_answering",
-    "retrieval",
-    "sentence_retrieval",
-]
+from xstilts.registry import CATEGORIES
 
 
 def load_scores(score_files: list[str]) -> pd.DataFrame:
@@ -57,7 +50,7 @@ def summarise(scores: pd.DataFrame, targets: list[str]) -> tuple[pd.DataFrame, p
     wide = per_seed.pivot_table(index=["model", "recipe", "seed"], columns="task", values="score")
     wide = wide.reindex(columns=[t for t in targets if t in wide.columns])
     categories = per_seed.groupby("task")["category"].first()
-    for category in CATEGORY_ORDER:
+    for category in CATEGORIES:
         members = [t for t in wide.columns if categories.get(t) == category]
         if members:
             wide[f"cat:{category}"] = wide[members].mean(axis=1)
@@ -91,7 +84,7 @@ def markdown(
     study, scores: pd.DataFrame, per_seed: pd.DataFrame, flat: pd.DataFrame, targets: list[str]
 ) -> str:
     columns = [t for t in targets if f"{t}_mean" in flat.columns]
-    cats = [c for c in CATEGORY_ORDER if f"cat:{c}_mean" in flat.columns]
+    cats = [c for c in CATEGORIES if f"cat:{c}_mean" in flat.columns]
     non_zero_shot = (
         per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
     )

@@ -310,6 +310,18 @@ class Study:
             )
         return merged
 
+    def stage_params(self, stage: str) -> dict[str, Any]:
+        """Stage-level hyperparameters (steps, lr, schedule): defaults, then the stage's own."""
+        merged = dict(self.config["training"].get("defaults") or {})
+        merged.update(
+            {
+                k: v
+                for k, v in self.stage(stage).items()
+                if k not in ("tasks", "sampling", "languages")
+            }
+        )
+        return merged
+
     def sampling(self, stage: str) -> dict:
         return dict(self.stage(stage).get("sampling") or {"method": "proportional"})
 
@@ -359,15 +371,3 @@ class Study:
 
     def model_source(self, model: str) -> str:
         return self.config["models"][model]["source"]
-
-
-def _stage_params(self: Study, stage: str) -> dict[str, Any]:
-    """Stage-level hyperparameters (steps, lr, schedule): defaults, then the stage's own."""
-    merged = dict(self.config["training"].get("defaults") or {})
-    merged.update(
-        {k: v for k, v in self.stage(stage).items() if k not in ("tasks", "sampling", "languages")}
-    )
-    return merged
-
-
-Study.stage_params = _stage_params

@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT_COST = {"pretrain": 0.0, "train_stage": 0.0, "train_target": 0.0, "predict": 0.0}
-
 
 def dry_run_job_counts(
     snakefile: Path, configfile: str | None, workdir: str | None, targets: list[str]

@@ -10,8 +10,6 @@ import torch
 
 from xstilts.features import IGNORE
 
-PAD_FIELDS = {"input_ids": "pad", "positive_ids": "pad", "labels": IGNORE}
-
 
 def _pad(seqs: list[list[int]], value: int) -> torch.Tensor:
     width = max(len(s) for s in seqs)

@@ -21,7 +21,6 @@ CATEGORIES = (
     "retrieval",
     "sentence_retrieval",
 )
-SCHEMAS = ("text", "classification", "multiple_choice", "tagging", "qa", "retrieval")
 # Which dataset schema each head reads.
 HEAD_SCHEMA = {
     "classification": "classification",

@@ -57,24 +57,20 @@ def job_log(path: str | None):
             _LOG.handle = None
 
 
-def step(uses_torch: bool):
+def step(function):
     """Mark a function as a rule's step: `log_path=` routes its log; steps run one at a time
-    within a process (STEP_LOCK). `uses_torch` documents which steps need the heavy stack."""
+    within a process (STEP_LOCK)."""
+    import functools
 
-    def decorate(function):
-        import functools
+    @functools.wraps(function)
+    def wrapper(*args, log_path: str | None = None, **kwargs):
+        with job_log(log_path), STEP_LOCK:
+            return function(*args, **kwargs)
 
-        @functools.wraps(function)
-        def wrapper(*args, log_path: str | None = None, **kwargs):
-            with job_log(log_path), STEP_LOCK:
-                return function(*args, **kwargs)
-
-        return wrapper
-
-    return decorate
+    return wrapper
 
 
-@step(uses_torch=False)
+@step
 def prepare_data(config: dict, dataset: str, out_dir: str) -> None:
     from xstilts.data import prepare_dataset
 
@@ -94,7 +90,7 @@ def _corpus_languages(corpus_dir: str) -> list[str]:
     return sorted(p.parent.name for p in Path(corpus_dir).glob("*/train.parquet"))
 
 
-@step(uses_torch=True)
+@step
 def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> None:
     from xstilts.pretrain import train_tokenizer as train
 
@@ -103,7 +99,7 @@ def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> 
     log(f"tokenizer for {model} -> {out_dir}")
 
 
-@step(uses_torch=True)
+@step
 def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_dir: str) -> None:
     from xstilts.pretrain import pretrain_mlm
 
@@ -150,7 +146,7 @@ def feature_params(study: Study, dataset: str) -> dict:
     }
 
 
-@step(uses_torch=True)
+@step
 def tokenize(
     config: dict,
     model: str,
@@ -227,7 +223,7 @@ def _train_task(study: Study, model: str, task: str, stage: str | None):
     )
 
 
-@step(uses_torch=True)
+@step
 def train_stage(
     config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str
 ) -> None:
@@ -262,7 +258,7 @@ def train_stage(
     )
 
 
-@step(uses_torch=True)
+@step
 def train_target(
     config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str
 ) -> None:
@@ -294,7 +290,7 @@ def train_target(
     )
 
 
-@step(uses_torch=True)
+@step
 def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -> None:
     """Predictions for every test language of one trained model (one model load)."""
     import torch
@@ -333,7 +329,7 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     log(f"predicted {task} for {len(outputs)} languages with {model_dir}")
 
 
-@step(uses_torch=False)
+@step
 def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
     """Score files for every language of one model. `inputs`: the trained model folder
     (`inputs.model`) and the prediction files (`inputs.predictions`, in the order of `outputs`)."""
@@ -399,7 +395,7 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
     log(f"scored {task} ({recipe}, seed {seed}) for {len(outputs)} languages")
 
 
-@step(uses_torch=False)
+@step
 def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> None:
     from xstilts.aggregate import build_tables
 
