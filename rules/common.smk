@@ -4,7 +4,7 @@ import sys
 sys.path.insert(0, workflow.basedir)
 
 from xstilts import paths, steps
-from xstilts.config import ConfigError, Study, validate_config
+from xstilts.study.config import ConfigError, Study, validate_config
 
 try:
     STUDY = Study(config)
@@ -35,7 +35,7 @@ def require_slurm_site():
 
 
 def check_sources():
-    from xstilts.data import source_problems
+    from xstilts.data.sources import source_problems
 
     problems = source_problems(STUDY)
     if problems:

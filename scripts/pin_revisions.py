@@ -13,8 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xstilts.config import Study, load_config  # noqa: E402
-from xstilts.pins import hub_ids, resolve, write_pins  # noqa: E402
+from xstilts.study.config import Study, load_config  # noqa: E402
+from xstilts.study.pins import hub_ids, resolve, write_pins  # noqa: E402
 
 parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

@@ -11,8 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from xstilts.config import load_config  # noqa: E402
-from xstilts.plan import dry_run_job_counts, estimate, report, submissions  # noqa: E402
+from xstilts.study.config import load_config  # noqa: E402
+from xstilts.study.plan import dry_run_job_counts, estimate, report, submissions  # noqa: E402
 
 parser = argparse.ArgumentParser(
     description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter

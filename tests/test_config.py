@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xstilts import metrics
-from xstilts.config import METRIC_NAMES, ConfigError, Study, load_config, validate_config
+from xstilts.evaluation import metrics
+from xstilts.study.config import METRIC_NAMES, ConfigError, Study, load_config, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,6 +107,18 @@ BAD = {
     ),
     "empty seeds": (lambda c: c.update(seeds=[]), ["config.seeds", "non-empty"]),
     "duplicate seeds": (lambda c: c.update(seeds=[1, 1]), ["config.seeds", "non-unique"]),
+    "unknown recipe in a comparison": (
+        lambda c: c.update(aggregate={"comparisons": [{"recipe": "pawsx-mnli", "versus": "mnlii"}]}),
+        ["aggregate.comparisons[0].versus", "'mnlii'", "did you mean 'mnli'"],
+    ),
+    "unknown QA score rule": (
+        lambda c: c.update(aggregate={"qa_score": "em"}),
+        ["config.aggregate.qa_score", "'em'", "mean_em_f1"],
+    ),
+    "unknown task in a custom category": (
+        lambda c: c.update(aggregate={"categories": {"qa": ["toy-xquad", "toy-mlqa"]}}),
+        ["aggregate.categories.qa", "'toy-mlqa'"],
+    ),
     "bad head in a new task": (
         lambda c: c.update(tasks={"my-task": {"head": "crf", "metric": "accuracy"}}),
         ["tasks.my-task.head", "'crf'", "tagging"],
@@ -177,7 +189,8 @@ def test_translated_target_data_is_not_zero_shot(config):
 
 
 def test_registry_labels_match_the_generator():
-    from xstilts import registry, synthetic
+    from xstilts.data import synthetic
+    from xstilts.study import registry
 
     datasets = registry.dataset_dicts()
     checked = 0

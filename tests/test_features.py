@@ -2,7 +2,7 @@
 
 import pytest
 
-from xstilts.features import (
+from xstilts.data.features import (
     IGNORE,
     featurize_classification,
     featurize_multiple_choice,
@@ -10,7 +10,7 @@ from xstilts.features import (
     featurize_tagging,
     split_words,
 )
-from xstilts.predict import merge_tag_pieces, qa_answers
+from xstilts.evaluation.predict import merge_tag_pieces, qa_answers
 
 CORPUS = [
     "the small cat sat on the red mat",
@@ -23,7 +23,7 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from xstilts.pretrain import build_tokenizer
+    from xstilts.model.pretrain import build_tokenizer
 
     return build_tokenizer(CORPUS, 120)
 
@@ -172,7 +172,7 @@ def test_long_question_is_cut(tokenizer):
 
 
 def test_tokenizer_training_is_reproducible():
-    from xstilts.pretrain import build_tokenizer
+    from xstilts.model.pretrain import build_tokenizer
 
     first = build_tokenizer(CORPUS, 150).backend_tokenizer.to_str()
     assert build_tokenizer(CORPUS, 150).backend_tokenizer.to_str() == first

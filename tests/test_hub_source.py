@@ -10,10 +10,12 @@ import datasets
 import pytest
 import yaml
 
-from xstilts import readers
-from xstilts.config import Study
-from xstilts.data import DataError, prepare_dataset, read_rows, source_problems
-from xstilts.registry import dataset_dicts
+from xstilts.data import readers
+from xstilts.data.prepare import prepare_dataset
+from xstilts.data.sources import source_problems
+from xstilts.data.store import DataError, read_rows
+from xstilts.study.config import Study
+from xstilts.study.registry import dataset_dicts
 
 
 @pytest.fixture(autouse=True)
@@ -191,7 +193,7 @@ def tiny_model_folder(path) -> str:
     """A small XLM-R-architecture MLM saved like a hub model repository."""
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from xstilts.pretrain import build_tokenizer
+    from xstilts.model.pretrain import build_tokenizer
 
     tokenizer = build_tokenizer(["the cat sat on the mat", "der Hund lief nach Hause"] * 20, 120)
     config = XLMRobertaConfig(
@@ -211,7 +213,7 @@ def tiny_model_folder(path) -> str:
 @pytest.mark.parametrize("source", ["hub", "local"])
 def test_fetch_model_saves_tokenizer_and_encoder_with_provenance(tmp_path, source):
     from xstilts import steps
-    from xstilts.modeling import load_encoder
+    from xstilts.model.modeling import load_encoder
 
     folder = tiny_model_folder(tmp_path / "repo")
     spec = (

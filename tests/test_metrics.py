@@ -1,8 +1,8 @@
-"""Hand-computed checks of xstilts.metrics against the official XTREME(-R) scoring rules."""
+"""Hand-computed checks of xstilts.evaluation.metrics against the official XTREME(-R) scoring rules."""
 
 import pytest
 
-from xstilts.metrics import (
+from xstilts.evaluation.metrics import (
     METRICS,
     accuracy,
     map_at_k,

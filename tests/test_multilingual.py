@@ -9,15 +9,15 @@ import pytest
 import torch
 from test_training import STAGE, WORDS, _task, setup  # noqa: F401  (fixture)
 
-from xstilts.config import Study, load_config
-from xstilts.registry import task_from_dict
-from xstilts.synthetic import generate
-from xstilts.translate import (
+from xstilts.data.synthetic import generate
+from xstilts.data.translate import (
     DictionaryTranslator,
     filter_shard,
     round_trip_chrf,
     translate_shard,
 )
+from xstilts.study.config import Study, load_config
+from xstilts.study.registry import task_from_dict
 
 # --- translation and the chrF filter ----------------------------------------------------------
 
@@ -94,8 +94,8 @@ def test_transformers_translator_runs_a_seq2seq_model(tmp_path):
     """The real MT code path on a tiny randomly initialised seq2seq model saved locally."""
     from transformers import BartConfig, BartForConditionalGeneration
 
-    from xstilts.pretrain import build_tokenizer
-    from xstilts.translate import make_translator
+    from xstilts.data.translate import make_translator
+    from xstilts.model.pretrain import build_tokenizer
 
     tokenizer = build_tokenizer(["the cat sat on the mat", "a dog ran home"] * 20, 80)
     config = BartConfig(
@@ -132,7 +132,8 @@ def test_transformers_translator_runs_a_seq2seq_model(tmp_path):
 
 
 def test_masking_never_touches_special_tokens():
-    from xstilts.modeling import IGNORE, mask_tokens
+    from xstilts.model.modeling import mask_tokens
+    from xstilts.runtime import IGNORE
 
     torch.manual_seed(0)
     ids = torch.randint(5, 100, (64, 40))
@@ -151,7 +152,7 @@ def test_masking_never_touches_special_tokens():
 def text_features(setup):  # noqa: F811
     import datasets
 
-    from xstilts.features import featurize_split, load_tokenizer
+    from xstilts.data.features import featurize_split, load_tokenizer
 
     tokenizer = load_tokenizer(setup / "init")
     root = setup / "mlm"
@@ -187,7 +188,7 @@ MLM = task_from_dict(
 
 
 def _mixed_stage(setup, text_features, out, **kwargs):  # noqa: F811
-    from xstilts.training import TrainTask, train
+    from xstilts.model.training import TrainTask, train
 
     mlm = TrainTask(
         "mlm",
@@ -225,7 +226,7 @@ def test_mixed_stage_samples_task_language_units_and_records_the_mix(setup, text
 def test_mixed_stage_with_mlm_resumes_bit_identically(setup, text_features):  # noqa: F811
     from safetensors.torch import load_file
 
-    from xstilts.training import Preempted
+    from xstilts.model.training import Preempted
 
     full = _mixed_stage(setup, text_features, "mlm-full")
     checkpoint = setup / "mlm-resume.ckpt"
@@ -244,7 +245,7 @@ def test_mixed_stage_with_mlm_resumes_bit_identically(setup, text_features):  # 
 
 
 def test_mlm_only_stage_keeps_its_last_step(setup, text_features):  # noqa: F811
-    from xstilts.training import TrainTask, train
+    from xstilts.model.training import TrainTask, train
 
     mlm = TrainTask(
         "mlm", MLM, {"batch_size": 8}, [text_features / "features/en"], languages=["en"]

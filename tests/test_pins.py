@@ -2,8 +2,8 @@
 
 import yaml
 
-from xstilts.config import Study, load_config
-from xstilts.pins import hub_ids, write_pins
+from xstilts.study.config import Study, load_config
+from xstilts.study.pins import hub_ids, write_pins
 
 
 def test_hub_ids_of_the_full_study():

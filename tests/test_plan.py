@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from xstilts.plan import dry_run_job_counts, estimate, submissions
+from xstilts.study.plan import dry_run_job_counts, estimate, submissions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from xstilts import data, readers, registry
-from xstilts.config import Study
+from xstilts.data import readers, sources, store
+from xstilts.data.prepare import holdout_split, prepare_dataset
+from xstilts.study import registry
+from xstilts.study.config import Study
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release"
 # The real release samples: ../shared/formats beside the checkout (as on CI).
@@ -40,12 +42,12 @@ def source(name: str, root: Path = FIXTURES) -> dict:
 
 def prepare(name: str, needs: dict, out: Path, root: Path = FIXTURES, spec: dict | None = None):
     spec = spec or registry.dataset_dicts(release_config(root))[name]
-    data.prepare_dataset(name, spec, out, needs=needs, release_root=root)
+    prepare_dataset(name, spec, out, needs=needs, release_root=root)
     return out
 
 
 def rows(out: Path, lang: str, split: str, candidates: bool = False) -> list[dict]:
-    return data.read_rows(out, lang, split, candidates=candidates)
+    return store.read_rows(out, lang, split, candidates=candidates)
 
 
 def manifest(out: Path) -> dict:
@@ -700,7 +702,7 @@ def test_tatoeba_pairs_are_gold_and_candidates_are_english(tmp_path):
 
 # --- errors -------------------------------------------------------------------------------------
 def test_a_missing_release_file_is_named(tmp_path):
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("xquad", {"test": ["en", "ro"]}, tmp_path / "xquad")
     message = str(err.value)
     assert str(FIXTURES / "xquad" / "xquad.ro.json") in message
@@ -709,7 +711,7 @@ def test_a_missing_release_file_is_named(tmp_path):
 
 
 def test_a_missing_release_folder_is_named(tmp_path):
-    with pytest.raises(data.DataError, match="release folder .*nowhere.*xnli does not exist"):
+    with pytest.raises(store.DataError, match="release folder .*nowhere.*xnli does not exist"):
         prepare("xnli", {"test": ["en"]}, tmp_path / "xnli", root=tmp_path / "nowhere")
 
 
@@ -717,7 +719,7 @@ def test_a_corrupt_json_file_is_named(tmp_path):
     root = release_copy(tmp_path, "xquad")
     path = root / "xquad" / "xquad.de.json"
     path.write_text(path.read_text(encoding="utf-8")[:150], encoding="utf-8")
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("xquad", {"test": ["de"]}, tmp_path / "out", root=root)
     assert str(path) in str(err.value)
     assert "not SQuAD-style JSON" in str(err.value)
@@ -728,7 +730,7 @@ def test_a_corrupt_json_line_is_named_with_its_line_number(tmp_path):
     path = root / "xcopa/data/et/test.et.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text(lines[0] + "\n" + lines[1][:40] + "\n", encoding="utf-8")
-    with pytest.raises(data.DataError, match=r"test\.et\.jsonl:2: not valid JSON"):
+    with pytest.raises(store.DataError, match=r"test\.et\.jsonl:2: not valid JSON"):
         prepare("xcopa", {"test": ["et"]}, tmp_path / "out", root=root)
 
 
@@ -739,7 +741,7 @@ def test_json_that_is_not_squad_shaped_is_named(tmp_path, content):
     root = release_copy(tmp_path, "xquad")
     path = root / "xquad" / "xquad.en.json"
     path.write_text(content, encoding="utf-8")
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("xquad", {"test": ["en"]}, tmp_path / "out", root=root)
     assert str(path) in str(err.value)
 
@@ -751,7 +753,7 @@ def test_a_conllu_line_with_the_wrong_column_count_is_named(tmp_path):
     assert lines[8].startswith("5\tMarkt\t")
     lines[8] = lines[8].rsplit("\t", 1)[0]  # 9 columns
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("udpos", {"test": ["de"]}, tmp_path / "out", root=root)
     assert f"{path}:9:" in str(err.value)
     assert "10 tab-separated columns, found 9" in str(err.value)
@@ -761,7 +763,7 @@ def test_a_short_tsv_row_is_named(tmp_path):
     root = release_copy(tmp_path, "glue")
     path = root / "glue/SST-2/train.tsv"
     path.write_text("sentence\tlabel\na fine film\t1\nno label here\n", encoding="utf-8")
-    with pytest.raises(data.DataError, match=r"SST-2/train\.tsv:3: 1 columns, the header has 2"):
+    with pytest.raises(store.DataError, match=r"SST-2/train\.tsv:3: 1 columns, the header has 2"):
         prepare("sst2", {"train": ["en"]}, tmp_path / "out", root=root)
 
 
@@ -772,7 +774,7 @@ def test_a_label_outside_the_label_set_is_named(tmp_path):
         path.read_text(encoding="utf-8").replace("en\tneutral\t", "en\tneutrall\t"),
         encoding="utf-8",
     )
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("xnli", {"test": ["en"]}, tmp_path / "out", root=root)
     message = str(err.value)
     assert "'neutrall'" in message and "entailment" in message and "xnli" in message
@@ -782,7 +784,7 @@ def test_a_choice_label_out_of_range_is_named(tmp_path):
     root = release_copy(tmp_path, "COPA")
     path = root / "COPA/val.jsonl"
     path.write_text(path.read_text(encoding="utf-8").replace('"label": 0', '"label": 2'))
-    with pytest.raises(data.DataError, match="label 2 out of range for 2 choices"):
+    with pytest.raises(store.DataError, match="label 2 out of range for 2 choices"):
         prepare("copa", {"dev": ["en"]}, tmp_path / "out", root=root)
 
 
@@ -790,7 +792,7 @@ def test_a_tag_outside_the_tag_set_is_named(tmp_path):
     root = release_copy(tmp_path, "panx_dataset")
     path = root / "panx_dataset/en/test"
     path.write_text("en:Bob\tB-PERSON\n", encoding="utf-8")
-    with pytest.raises(data.DataError, match=r"tag\(s\) \['B-PERSON'\] outside"):
+    with pytest.raises(store.DataError, match=r"tag\(s\) \['B-PERSON'\] outside"):
         prepare("panx", {"test": ["en"]}, tmp_path / "out", root=root)
 
 
@@ -798,7 +800,7 @@ def test_a_label_file_of_the_wrong_length_is_named(tmp_path):
     root = release_copy(tmp_path, "socialiqa-train-dev")
     path = root / "socialiqa-train-dev/train-labels.lst"
     path.write_text("1\n3\n", encoding="utf-8")
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("siqa", {"train": ["en"]}, tmp_path / "out", root=root)
     assert f"{path}: 2 labels for 3 records" in str(err.value)
 
@@ -809,7 +811,7 @@ def test_an_answer_not_at_its_offset_is_named(tmp_path):
     path.write_text(
         path.read_text(encoding="utf-8").replace('"answer_start": 22', '"answer_start": 23')
     )
-    with pytest.raises(data.DataError, match="answer '1910' is not at offset 23 of its context"):
+    with pytest.raises(store.DataError, match="answer '1910' is not at offset 23 of its context"):
         prepare("xquad", {"test": ["en"]}, tmp_path / "out", root=root)
 
 
@@ -817,7 +819,7 @@ def test_misaligned_tatoeba_files_are_named(tmp_path):
     root = release_copy(tmp_path, "tatoeba")
     eng = root / "tatoeba/tatoeba.deu-eng.eng"
     eng.write_text("I like drinking tea.\nWhere is the train station?\n", encoding="utf-8")
-    with pytest.raises(data.DataError) as err:
+    with pytest.raises(store.DataError) as err:
         prepare("tatoeba", {"test": ["de"]}, tmp_path / "out", root=root)
     message = str(err.value)
     assert str(root / "tatoeba/tatoeba.deu-eng.deu") in message and str(eng) in message
@@ -829,15 +831,15 @@ def test_a_mention_of_an_unknown_entity_is_named(tmp_path):
     path = root / "mewsli-x/candidate_set_entities.jsonl"
     kept = [line for line in path.read_text(encoding="utf-8").splitlines() if '"Q1741"' not in line]
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    with pytest.raises(data.DataError, match="de-m-1 links Q1741, absent from the candidate set"):
+    with pytest.raises(store.DataError, match="de-m-1 links Q1741, absent from the candidate set"):
         prepare("mewsli", {"test": ["de"]}, tmp_path / "out", root=root)
 
 
 def test_ccg_under_the_default_hub_source_says_it_is_licensed(tmp_path):
     spec = registry.dataset_dicts({})["ccg"]
     assert spec["source"]["kind"] == "unavailable"
-    with pytest.raises(data.DataError) as err:
-        data.prepare_dataset("ccg", spec, tmp_path / "ccg", needs={"train": ["en"]})
+    with pytest.raises(store.DataError) as err:
+        prepare_dataset("ccg", spec, tmp_path / "ccg", needs={"train": ["en"]})
     message = str(err.value)
     assert "dataset 'ccg'" in message and "licensed" in message
     assert "ccg/ccg.train.tsv" in message and "tags.txt" in message
@@ -845,8 +847,8 @@ def test_ccg_under_the_default_hub_source_says_it_is_licensed(tmp_path):
 
 
 def test_ccg_message_has_no_unfilled_placeholder(tmp_path):
-    with pytest.raises(data.DataError) as err:
-        data.prepare_dataset(
+    with pytest.raises(store.DataError) as err:
+        prepare_dataset(
             "ccg", registry.dataset_dicts({})["ccg"], tmp_path / "ccg", needs={"train": ["en"]}
         )
     assert "{release_root}" not in str(err.value)
@@ -877,7 +879,7 @@ def test_source_problems_lists_missing_release_files(tmp_path):
     config["recipes"]["anli"] = ["anli"]
     study = Study(config)
     assert {"mnli", "anli", "xnli", "xcopa", "copa", "siqa", "ccg"} <= set(study.datasets_used())
-    problems = data.source_problems(study)
+    problems = sources.source_problems(study)
     mnli = root / "glue/MNLI/train.tsv"
     assert f"dataset 'mnli' en/train: missing release file(s): {mnli}" in problems
     # ANLI's MNLI part (../glue/MNLI/train.tsv) is checked too; its own rounds are there.
@@ -896,12 +898,12 @@ def test_source_problems_lists_missing_release_files(tmp_path):
     # A dataset already prepared is not checked again.
     (tmp_path / "resources/data/mnli").mkdir(parents=True)
     (tmp_path / "resources/data/mnli/manifest.json").write_text("{}")
-    assert not any("mnli" in p for p in data.source_problems(study))
+    assert not any("mnli" in p for p in sources.source_problems(study))
 
 
 def test_source_problems_under_the_hub_names_ccg_and_unpinned_ids(tmp_path):
     study = Study(study_config(tmp_path, {}))
-    problems = data.source_problems(study)
+    problems = sources.source_problems(study)
     ccg = [p for p in problems if p.startswith("dataset 'ccg'")]
     assert len(ccg) == 1 and "licensed" in ccg[0] and "ccg/ccg.train.tsv" in ccg[0]
     assert "task 'ccg': label set file ccg/tags.txt is missing" in problems
@@ -920,7 +922,7 @@ def test_source_problems_lists_missing_label_and_entity_files(tmp_path, missing)
     culprit.unlink()
     config = study_config(tmp_path, {"source": "release", "release_root": str(root)})
     config["targets"].append("mewsli")
-    problems = data.source_problems(Study(config))
+    problems = sources.source_problems(Study(config))
     assert any(str(culprit) in p for p in problems), problems
 
 
@@ -1026,7 +1028,7 @@ def test_real_uner_iob2_through_the_columns_reader(name):
 def test_tydiqa_dev_is_held_out_of_english_train_not_taken_from_test(tmp_path):
     """TyDiQA-GoldP's only English dev is XTREME-R's test: selection uses a held-out part of
     the English training data instead. The fixture has two training questions: too few."""
-    with pytest.raises(data.DataError, match="holding out 10% of 2 records leaves a side empty"):
+    with pytest.raises(store.DataError, match="holding out 10% of 2 records leaves a side empty"):
         prepare("tydiqa", {"train": ["en"], "dev": ["en"]}, tmp_path / "tydiqa")
     spec = copy.deepcopy(registry.dataset_dicts(release_config())["tydiqa"])
     assert spec["source"]["holdout"] == {"dev": {"from": "train", "fraction": 0.1}}
@@ -1035,19 +1037,19 @@ def test_tydiqa_dev_is_held_out_of_english_train_not_taken_from_test(tmp_path):
 
 def test_holdout_split_is_a_stable_partition():
     records = [{"id": f"q{i}"} for i in range(2000)]
-    held, kept = data.holdout_split(records, 0.1, "tydiqa")
+    held, kept = holdout_split(records, 0.1, "tydiqa")
     assert 150 < len(held) < 250  # about 10%
     assert {r["id"] for r in held}.isdisjoint(r["id"] for r in kept)
     assert len(held) + len(kept) == 2000
     # membership depends on the id alone: not on order or on the other records
-    held_again, _ = data.holdout_split(records[::-1][:1000], 0.1, "tydiqa")
+    held_again, _ = holdout_split(records[::-1][:1000], 0.1, "tydiqa")
     assert {r["id"] for r in held_again} == {r["id"] for r in held} & {
         f"q{i}" for i in range(1000, 2000)
     }
 
 
 def test_prediction_finds_the_shared_candidate_set_once(tmp_path):
-    from xstilts.predict import shared_candidates
+    from xstilts.evaluation.predict import shared_candidates
 
     for lang in ("ar", "de", "en"):
         (tmp_path / lang / "features").mkdir(parents=True)

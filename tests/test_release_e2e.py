@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from test_workflow_e2e import ROOT, snakemake_with
 
+from xstilts.data.synthetic.release import write_release_tree
 from xstilts.io import sha256_file
-from xstilts.synthetic.release import write_release_tree
 
 CONFIG = ROOT / "config/test-release.yaml"
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,6 @@
 import pytest
 
-from xstilts.sampling import TaskSampler, mixture
+from xstilts.model.sampling import TaskSampler, mixture
 
 SIZES = {"a": 900, "b": 100}
 

@@ -14,7 +14,7 @@ import unicodedata
 
 import pytest
 
-from xstilts.synthetic import (
+from xstilts.data.synthetic import (
     DATASETS,
     LANGUAGES,
     SCHEMAS,
@@ -130,7 +130,7 @@ def test_identical_across_processes():
     """Bit-identical output in a fresh interpreter with another hash seed."""
     samples = [(n, lang, s) for n, lang, s in _SAMPLES]
     code = (
-        "import hashlib, json; from xstilts.synthetic import generate, generate_candidates, "
+        "import hashlib, json; from xstilts.data.synthetic import generate, generate_candidates, "
         "describe_family\n"
         f"r = [generate(*a, size=40) for a in {samples!r}]\n"
         "r.append(generate_candidates('toy-tatoeba', 'xc', 'test'))\n"

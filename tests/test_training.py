@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from xstilts.registry import task_from_dict
+from xstilts.study.registry import task_from_dict
 
 WORDS = ["cat", "dog", "bird", "fish", "tree", "sun", "moon", "star", "rock", "lake"]
 SPEC = task_from_dict(
@@ -46,8 +46,8 @@ def setup(tmp_path_factory):
     import datasets
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from xstilts.features import featurize_split
-    from xstilts.pretrain import build_tokenizer
+    from xstilts.data.features import featurize_split
+    from xstilts.model.pretrain import build_tokenizer
 
     root = tmp_path_factory.mktemp("train")
     tokenizer = build_tokenizer([f"the {w} and the {v}" for w in WORDS for v in WORDS] * 3, 60)
@@ -85,7 +85,7 @@ def setup(tmp_path_factory):
 
 
 def _task(root: Path):
-    from xstilts.training import TrainTask
+    from xstilts.model.training import TrainTask
 
     params = {"batch_size": 16, "eval_batch_size": 64}
     return TrainTask(
@@ -105,7 +105,7 @@ STAGE = {
 
 
 def _train(root: Path, out: str, **kwargs):
-    from xstilts.training import train
+    from xstilts.model.training import train
 
     return train(
         root / "init",
@@ -141,7 +141,7 @@ def test_learns_and_selects_on_english_dev(setup):
 
 @pytest.mark.parametrize("stops", [[7], [25], [20, 41, 77], [99]])
 def test_interrupted_runs_resume_bit_identical(setup, stops):
-    from xstilts.training import Preempted
+    from xstilts.model.training import Preempted
 
     reference = _weights(setup / "plain") if (setup / "plain").exists() else None
     if reference is None:
@@ -166,7 +166,7 @@ def test_sigterm_checkpoints_and_stops(setup):
     import os
     import signal
 
-    from xstilts.training import Preempted
+    from xstilts.model.training import Preempted
 
     checkpoint = setup / "signalled.resume.pt"
     calls = {"n": 0}
@@ -176,7 +176,7 @@ def test_sigterm_checkpoints_and_stops(setup):
         if message.startswith("step 20/"):
             os.kill(os.getpid(), signal.SIGTERM)
 
-    from xstilts.training import train
+    from xstilts.model.training import train
 
     with pytest.raises(Preempted) as info:
         train(

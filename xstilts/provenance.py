@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import platform
-import random
 import subprocess
 from functools import cache
 from importlib import metadata
@@ -77,18 +76,3 @@ def environment(device: bool = True) -> dict:
         "code_version": code_version(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
     }
-
-
-def seed_everything(seed: int, deterministic: bool = True) -> None:
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)  # seeds CUDA too
-    # `deterministic` (training.defaults.deterministic, default true): deterministic kernels.
-    # Always on for CPU results; on GPU it trades some speed for run-to-run identical weights.
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-    torch.use_deterministic_algorithms(deterministic, warn_only=True)
-    torch.backends.cudnn.deterministic = deterministic
-    torch.backends.cudnn.benchmark = not deterministic

@@ -23,9 +23,9 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from xstilts import paths
-from xstilts.config import Study
 from xstilts.io import atomic_dir, read_json, read_jsonl, sha256_file, write_json, write_jsonl
-from xstilts.registry import HEAD_SCHEMA
+from xstilts.study.config import Study
+from xstilts.study.registry import HEAD_SCHEMA
 
 SCHEMA_HEAD = {schema: head for head, schema in HEAD_SCHEMA.items()}
 
@@ -73,8 +73,8 @@ def step(function):
 @step
 def translate_shard(config: dict, dataset: str, lang: str, source_dir: str, out_path: str) -> None:
     """One language of a machine-translated dataset (resumes from its partial file)."""
-    from xstilts.data import read_rows
-    from xstilts.translate import make_translator, translate_shard
+    from xstilts.data.store import read_rows
+    from xstilts.data.translate import make_translator, translate_shard
 
     study = Study(config)
     spec = study.datasets[dataset]
@@ -91,7 +91,7 @@ def translate_shard(config: dict, dataset: str, lang: str, source_dir: str, out_
 
 @step
 def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | None = None) -> None:
-    from xstilts.data import prepare_dataset
+    from xstilts.data.prepare import prepare_dataset
 
     study = Study(config)
     data_cfg = config.get("data") or {}
@@ -114,7 +114,7 @@ def _corpus_languages(corpus_dir: str) -> list[str]:
 
 @step
 def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> None:
-    from xstilts.pretrain import train_tokenizer as train
+    from xstilts.model.pretrain import train_tokenizer as train
 
     spec = config["models"][model]["tokenizer"]
     train(corpus_dir, _corpus_languages(corpus_dir), spec["vocab_size"], out_dir)
@@ -123,7 +123,7 @@ def train_tokenizer(config: dict, model: str, corpus_dir: str, out_dir: str) -> 
 
 @step
 def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_dir: str) -> None:
-    from xstilts.pretrain import pretrain_mlm
+    from xstilts.model.pretrain import pretrain_mlm
 
     spec = config["models"][model]
     threads = config["training"]["defaults"].get("threads", 1)
@@ -226,7 +226,7 @@ def tokenize(
     tokenizer_dir: str,
     out_dir: str,
 ) -> None:
-    from xstilts.features import featurize_split, load_tokenizer
+    from xstilts.data.features import featurize_split, load_tokenizer
 
     study = Study(config)
     schema = study.datasets[dataset]["schema"]
@@ -275,7 +275,7 @@ def resume_path(out_dir: str) -> Path:
 
 
 def _train_task(study: Study, model: str, task: str, stage: str | None):
-    from xstilts.training import TrainTask
+    from xstilts.model.training import TrainTask
 
     res = study.resources_dir
     spec = study.tasks[task]
@@ -297,7 +297,7 @@ def _train_task(study: Study, model: str, task: str, stage: str | None):
 def train_stage(
     config: dict, model: str, chain: str, seed: int, init_dir: str, out_dir: str
 ) -> None:
-    from xstilts.training import train
+    from xstilts.model.training import train
 
     study = Study(config)
     stages = chain.split("/")
@@ -332,7 +332,7 @@ def train_stage(
 def train_target(
     config: dict, model: str, recipe: str, task: str, seed: int, init_dir: str, out_dir: str
 ) -> None:
-    from xstilts.training import train
+    from xstilts.model.training import train
 
     study = Study(config)
     metadata = {
@@ -365,8 +365,9 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     """Predictions for every test language of one trained model (one model load)."""
     import torch
 
-    from xstilts.modeling import best_device, load_model
-    from xstilts.predict import predict_languages
+    from xstilts.evaluation.predict import predict_languages
+    from xstilts.model.modeling import load_model
+    from xstilts.runtime import best_device
 
     study = Study(config)
     model, task = cell["model"], cell["task"]
@@ -377,7 +378,7 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     head_spec = study.tasks[head_task]
     net = load_model(model_dir, {head_task: (head_spec.head, len(head_spec.labels))})
     net.to(best_device())
-    from xstilts.features import load_tokenizer
+    from xstilts.data.features import load_tokenizer
 
     pad_id = load_tokenizer(model_dir).pad_token_id
     settings = study.retrieval_settings(task) if spec.head == "retrieval" else {}
@@ -403,9 +404,9 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
 def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
     """Score files for every language of one model. `inputs`: the trained model folder
     (`inputs.model`) and the prediction files (`inputs.predictions`, in the order of `outputs`)."""
-    from xstilts.data import read_manifest
+    from xstilts.data.store import read_manifest
+    from xstilts.evaluation.scoring import compute_metrics, gold_for
     from xstilts.provenance import environment
-    from xstilts.scoring import compute_metrics, gold_for
 
     study = Study(config)
     model, recipe, task, seed = cell["model"], cell["recipe"], cell["task"], cell["seed"]
@@ -467,7 +468,7 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
 
 @step
 def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> None:
-    from xstilts.aggregate import build_tables
+    from xstilts.reporting.aggregate import build_tables
 
     study = Study(config)
     build_tables(study, score_files, outputs)

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from xstilts.features import IGNORE
+from xstilts.runtime import IGNORE
 
 
 class ClassificationHead(nn.Module):
@@ -199,10 +199,6 @@ class MultiTaskModel(nn.Module):
                 ) / 2
             return loss, (start_logits, end_logits)
         raise ValueError(f"unknown head kind {kind!r}")
-
-
-def best_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def load_encoder(path: str | Path, deterministic: bool = False):

@@ -36,7 +36,7 @@ class BatchStream:
     def __init__(
         self, columns: dict[str, list], kind: str, batch_size: int, pad_id: int, seed: int
     ):
-        from xstilts.predict import collate
+        from xstilts.evaluation.predict import collate
 
         self.columns, self.kind, self.batch_size, self.pad_id = columns, kind, batch_size, pad_id
         self.collate = collate
@@ -90,7 +90,7 @@ def _sampling_units(tasks: list[TrainTask], by: str):
 def _load_train_columns(task: TrainTask, seed: int, dirs: list[Path]) -> dict[str, list]:
     import datasets
 
-    from xstilts.features import load_features
+    from xstilts.data.features import load_features
 
     parts = [load_features(d) for d in dirs]
     feats = datasets.concatenate_datasets(parts) if len(parts) > 1 else parts[0]
@@ -102,8 +102,8 @@ def _load_train_columns(task: TrainTask, seed: int, dirs: list[Path]) -> dict[st
 
 
 def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
-    from xstilts.predict import predict_languages
-    from xstilts.scoring import compute_metrics, gold_for
+    from xstilts.evaluation.predict import predict_languages
+    from xstilts.evaluation.scoring import compute_metrics, gold_for
 
     predictions = predict_languages(
         model,
@@ -247,10 +247,11 @@ def train(
     an uninterrupted run. `stop_after_step` simulates an interruption (tests)."""
     from transformers import get_linear_schedule_with_warmup
 
-    from xstilts.features import load_tokenizer
-    from xstilts.modeling import MultiTaskModel, best_device, load_encoder, save_model
-    from xstilts.provenance import environment, seed_everything
-    from xstilts.sampling import TaskSampler
+    from xstilts.data.features import load_tokenizer
+    from xstilts.model.modeling import MultiTaskModel, load_encoder, save_model
+    from xstilts.model.sampling import TaskSampler
+    from xstilts.provenance import environment
+    from xstilts.runtime import best_device, seed_everything
 
     started = time.time()
     seed_everything(seed, deterministic=stage_params.get("deterministic", True))

@@ -57,7 +57,7 @@ def build_tokenizer(texts: list[str], vocab_size: int):
 def train_tokenizer(
     corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path
 ) -> None:
-    from xstilts.data import read_rows
+    from xstilts.data.store import read_rows
 
     texts = [
         row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])
@@ -83,9 +83,10 @@ def pretrain_mlm(
         XLMRobertaForMaskedLM,
     )
 
-    from xstilts.data import read_rows
-    from xstilts.features import load_tokenizer
-    from xstilts.provenance import environment, seed_everything
+    from xstilts.data.features import load_tokenizer
+    from xstilts.data.store import read_rows
+    from xstilts.provenance import environment
+    from xstilts.runtime import seed_everything
 
     seed = params.get("seed", 0)
     seed_everything(seed)

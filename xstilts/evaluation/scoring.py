@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from xstilts import metrics
-from xstilts.data import read_rows
+from xstilts.data.store import read_rows
+from xstilts.evaluation import metrics
 
 
 def gold_for(spec, data_root, lang: str, split: str) -> dict:

@@ -18,10 +18,10 @@ from typing import Any
 import jsonschema
 import yaml
 
-from xstilts import registry
-from xstilts.registry import TaskSpec
+from xstilts.study import registry
+from xstilts.study.registry import TaskSpec
 
-# Metric names a task may use; kept here (not imported from xstilts.metrics) so parsing the
+# Metric names a task may use; kept here (not imported from xstilts.evaluation.metrics) so parsing the
 # Snakefile does not import scoring libraries. tests/test_config.py checks the two agree.
 METRIC_NAMES = (
     "accuracy",
@@ -219,9 +219,22 @@ def _name_problems(config: dict) -> list[str]:
     for task in config["training"].get("tasks") or {}:
         if task not in task_specs:
             problems.append(_unknown("task", task, task_specs, f"training.tasks.{task}"))
-    baseline = (config.get("aggregate") or {}).get("baseline")
+    aggregate = config.get("aggregate") or {}
+    baseline = aggregate.get("baseline")
     if baseline is not None and baseline not in config["recipes"]:
         problems.append(_unknown("recipe", baseline, config["recipes"], "aggregate.baseline"))
+    for i, pair in enumerate(aggregate.get("comparisons") or []):
+        for key in ("recipe", "versus"):
+            if pair[key] not in config["recipes"]:
+                where = f"aggregate.comparisons[{i}].{key}"
+                problems.append(_unknown("recipe", pair[key], config["recipes"], where))
+    if isinstance(aggregate.get("categories"), dict):
+        for name, tasks in aggregate["categories"].items():
+            problems += [
+                _unknown("target task", task, config["targets"], f"aggregate.categories.{name}")
+                for task in tasks
+                if task not in config["targets"]
+            ]
     return problems
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-from xstilts.features import IGNORE
+from xstilts.runtime import IGNORE
 
 
 def _pad(seqs: list[list[int]], value: int) -> torch.Tensor:
@@ -176,8 +176,8 @@ def predict_languages(
     """Prediction rows ({id, prediction[, direction]}) for each language of one split."""
     from pathlib import Path
 
-    from xstilts.data import read_rows
-    from xstilts.features import load_features
+    from xstilts.data.features import load_features
+    from xstilts.data.store import read_rows
 
     feature_root, settings = Path(feature_root), settings or {}
     batch_size = params.get("eval_batch_size", 64)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from xstilts.config import Study
-from xstilts.registry import hub_ids_of
+from xstilts.study.config import Study
+from xstilts.study.registry import hub_ids_of
 
 
 def hub_ids(study: Study) -> dict[str, str]:

@@ -30,7 +30,7 @@ class DictionaryTranslator:
     system's does (the chrF filter then has something to remove)."""
 
     def __init__(self, seed: int = 13, error_rate: dict[str, float] | None = None):
-        from xstilts.synthetic.lexicon import (
+        from xstilts.data.synthetic.lexicon import (
             ADJECTIVES,
             ADPOSITIONS,
             ADVERBS,
@@ -112,7 +112,7 @@ class TransformersTranslator:
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        from xstilts.modeling import best_device
+        from xstilts.runtime import best_device
 
         self.spec = spec
         revision = spec.get("revision")

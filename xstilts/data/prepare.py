@@ -1,57 +1,27 @@
-"""Getting datasets into one normalised on-disk form, and reading them back.
-
-Layout: {data_dir}/{lang}/{split}.parquet, plus {split}.candidates.parquet for retrieval
-evaluation splits, plus manifest.json (source, revision, checksums). Every source (the embedded
-generator, the hub, release files, ready parquet) ends in this form, and every later step reads
-it through `load_split`, so a source is a writer and nothing else.
+"""Getting datasets into the normalised on-disk form (xstilts.data.store): the embedded
+generator, the hub, release files and machine-translated data each end in it, so a source is a
+writer and nothing else.
 """
 
 from __future__ import annotations
 
-import json
 import platform
-from collections.abc import Iterable
 from pathlib import Path
 
+from xstilts.data.store import (
+    DataError,
+    _write_records,
+    check_records,
+    read_manifest,
+    read_rows,
+)
 from xstilts.io import atomic_dir, checksum_tree, sha256_file, write_json
-
-SCHEMA_COLUMNS = {
-    "text": ("id", "text"),
-    "classification": ("id", "text_a", "text_b", "label"),
-    "multiple_choice": ("id", "premise", "question", "choices", "label"),
-    "tagging": ("id", "tokens", "tags"),
-    "qa": ("id", "title", "context", "question", "answers"),
-    "retrieval": ("id", "query"),  # plus `positive` (train) or `gold` (eval)
-}
-
-
-class DataError(ValueError):
-    """Missing or malformed data, reported with the file or folder to fix."""
-
-
-def _write_records(records: list[dict], path: Path) -> None:
-    import datasets
-
-    if not records:
-        raise DataError(f"no records for {path}")
-    datasets.Dataset.from_list(records).to_parquet(str(path))
-
-
-def check_records(records: list[dict], schema: str, where: str) -> None:
-    """Fail early, naming the culprit, when records do not have the schema's columns."""
-    required = SCHEMA_COLUMNS[schema]
-    for i, record in enumerate(records[:50]):
-        missing = [c for c in required if c not in record]
-        if missing:
-            raise DataError(
-                f"{where}: record {i} lacks field(s) {missing}; schema {schema!r} needs {list(required)}"
-            )
 
 
 def prepare_synthetic(
     name: str, out_dir: Path, seed: int, sizes: dict[str, int] | None = None
 ) -> dict:
-    from xstilts import synthetic
+    from xstilts.data import synthetic
 
     if name not in synthetic.DATASETS:
         raise DataError(
@@ -82,7 +52,7 @@ def _external_records(name, spec, source, needs, root, inputs: dict[str, str]):
     """Records per (split, language) from release files or the hub, and the checksums of the
     release files read (`inputs`, filled as the records are built). Each part of a source is
     built with its own fields and label maps; with several parts, ids get the part's index."""
-    from xstilts import readers
+    from xstilts.data import readers
 
     kind = source["kind"]
     labels = spec.get("labels")
@@ -112,7 +82,7 @@ def _external_records(name, spec, source, needs, root, inputs: dict[str, str]):
 
 def _build(name, builder, parts_by_lang, source, labels, split, root, inputs) -> dict:
     """{lang: (records, candidates or None)} by the split's builder."""
-    from xstilts import readers
+    from xstilts.data import readers
 
     if builder in readers.CROSS_LANGUAGE_BUILDERS:
         # Built over every language at once (pooled gold ids); parts are concatenated.
@@ -145,7 +115,7 @@ def _build(name, builder, parts_by_lang, source, labels, split, root, inputs) ->
 
 def _entities(source: dict, root, inputs: dict) -> list[dict]:
     """Mewsli-X's shared candidate entities (one JSON line per entity)."""
-    from xstilts import readers
+    from xstilts.data import readers
 
     entities = source.get("entities")
     if entities is None:
@@ -166,7 +136,7 @@ def prepare_external(
 ) -> dict:
     """Release files (`kind: release`, under `root`) or the hub (`kind: hub`, a download on
     the submit host) into the normalised form. `needs`: {split: languages} the study reads."""
-    from xstilts.registry import hub_ids_of
+    from xstilts.study.registry import hub_ids_of
 
     if source["kind"] == "hub" and not hub_ids_of(source):
         raise DataError(f"dataset {name!r}: a hub source needs an `id`")
@@ -288,8 +258,8 @@ def prepare_translated(
     """A machine-translated dataset: the source's English split as it is, plus each language's
     shard filtered by round-trip chrF; the source's dev sets are copied (English selection).
     The kept fraction and chrF distribution per language go into the manifest."""
+    from xstilts.data.translate import filter_shard
     from xstilts.io import read_jsonl
-    from xstilts.translate import filter_shard
 
     source = spec["source"]
     split = source.get("split", "train")
@@ -319,124 +289,3 @@ def prepare_translated(
         "chrf_filter": stats,
         "source_manifest": read_manifest(source_dir),
     }
-
-
-def split_path(data_dir: str | Path, lang: str, split: str, candidates: bool = False) -> Path:
-    suffix = ".candidates.parquet" if candidates else ".parquet"
-    return Path(data_dir) / lang / f"{split}{suffix}"
-
-
-def load_split(data_dir: str | Path, lang: str, split: str, candidates: bool = False):
-    """Read one normalised split as a `datasets.Dataset`; a clear error names a missing file."""
-    import datasets
-
-    path = split_path(data_dir, lang, split, candidates)
-    if not path.is_file():
-        available = sorted(
-            p.relative_to(data_dir).as_posix() for p in Path(data_dir).glob("*/*.parquet")
-        )
-        raise DataError(
-            f"missing data file {path}; this dataset has: {', '.join(available) or 'nothing'}"
-        )
-    try:
-        return datasets.Dataset.from_parquet(str(path), keep_in_memory=True)
-    except Exception as err:  # pyarrow raises several types for corrupt files
-        raise DataError(f"{path}: cannot be read as parquet ({err}); delete it and rerun") from err
-
-
-def read_rows(
-    data_dir: str | Path,
-    lang: str,
-    split: str,
-    columns: Iterable[str] | None = None,
-    candidates: bool = False,
-) -> list[dict]:
-    """Rows as dicts through pyarrow only (used by scoring, which must stay light)."""
-    import pyarrow.parquet as pq
-
-    path = split_path(data_dir, lang, split, candidates)
-    if not path.is_file():
-        raise DataError(f"missing data file {path}")
-    try:
-        table = pq.read_table(path, columns=list(columns) if columns else None)
-    except Exception as err:
-        raise DataError(f"{path}: cannot be read as parquet ({err}); delete it and rerun") from err
-    return table.to_pylist()
-
-
-def read_manifest(data_dir: str | Path) -> dict:
-    path = Path(data_dir) / "manifest.json"
-    if not path.is_file():
-        raise DataError(f"{data_dir}: no manifest.json; the data step did not finish, rerun it")
-    return json.loads(path.read_text())
-
-
-def source_problems(study) -> list[str]:
-    """What would stop the study's data steps, found before any job runs: datasets that can't
-    be had (CCG is licensed), missing release files, unpinned hub ids, missing label files.
-    Datasets already prepared are not checked again."""
-    from xstilts import readers
-
-    problems: list[str] = []
-    pins = (study.config.get("data") or {}).get("hub_revisions") or {}
-    for name in study.datasets_used():
-        spec = study.datasets[name]
-        if (Path(study.resources_dir) / "data" / name / "manifest.json").is_file():
-            continue
-        source = spec["source"]
-        kind = source.get("kind")
-        if kind == "unavailable":
-            problems.append(f"dataset {name!r}: {source.get('note')}")
-        elif kind == "translate" and source["translator"].get("kind") == "transformers":
-            translator = source["translator"]
-            try:
-                readers.pinned_revision(
-                    {
-                        "id": translator["model"],
-                        "revision": translator.get("revision"),
-                        "pins": pins,
-                    }
-                )
-            except readers.ReaderError as err:
-                problems.append(f"dataset {name!r} (translator): {err}")
-        elif kind == "release":
-            root = Path(source.get("root") or name)
-            if not root.is_absolute():
-                root = (Path(study.release_root or ".") / root).resolve()
-            for split, langs in study.dataset_needs(name).items():
-                for lang in langs:
-                    for part in readers.for_language(source, lang):
-                        if split not in (part.get("files") or {}):
-                            continue
-                        try:
-                            readers.release_files(part, root, split, lang)
-                        except readers.ReaderError as err:
-                            problems.append(f"dataset {name!r} {lang}/{split}: {err}")
-                        extra = [(part.get("label_files") or {}).get(split)]
-                        extra.append(source.get("entities") if split == "test" else None)
-                        for other in filter(None, extra):
-                            path = root / other.format(lang=lang)
-                            if not path.is_file():
-                                problems.append(f"dataset {name!r}: missing release file {path}")
-        elif kind == "hub":
-            for lang in sorted({lang for ls in study.dataset_needs(name).values() for lang in ls}):
-                for part in readers.for_language(source, lang):
-                    try:
-                        readers.pinned_revision(part)
-                    except readers.ReaderError as err:
-                        problems.append(f"dataset {name!r}: {err}")
-    for model, spec in study.config["models"].items():
-        fetched = Path(study.resources_dir) / "models" / model / "encoder" / "config.json"
-        if spec["source"] != "hub" or fetched.is_file():
-            continue
-        try:
-            readers.pinned_revision({**spec, "pins": pins})
-        except readers.ReaderError as err:
-            problems.append(f"model {model!r}: {err}")
-    for task in study.tasks_used():
-        spec = study.tasks[task]
-        if spec.extra.get("labels_file") and not spec.labels:
-            problems.append(
-                f"task {task!r}: label set file {Path(study.release_root or '.') / spec.extra['labels_file']} is missing"
-            )
-    return list(dict.fromkeys(problems))

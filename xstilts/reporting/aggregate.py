@@ -1,8 +1,10 @@
 """The results table: a cheap scan over score files into pandas.
 
-Per task: mean over the task's languages (QA by F1), then mean and standard deviation over
-seeds. XTREME-R-style average: mean of the task scores of one seed, then mean/std over seeds;
-per-category means likewise. Rows are (model, recipe), columns are target tasks.
+Per task: mean over the task's languages of each cell's value (xstilts.reporting.conventions:
+the primary metric, QA by the official (EM+F1)/2 unless configured otherwise), then mean and
+standard deviation over seeds. XTREME-R-style average: mean of the task scores of one seed, then
+mean/std over seeds; per-category means likewise. Rows are (model, recipe), columns are target
+tasks.
 """
 
 from __future__ import annotations
@@ -10,22 +12,26 @@ from __future__ import annotations
 import pandas as pd
 
 from xstilts.io import atomic_path, read_json, write_text
-from xstilts.registry import CATEGORIES
+from xstilts.reporting import conventions
 
 
-def load_scores(score_files: list[str]) -> pd.DataFrame:
+def load_scores(score_files: list[str], study) -> pd.DataFrame:
+    """One row per score file; `score` is the value that enters the means (conventions)."""
+    rule = conventions.qa_score_rule(study.config)
     rows = []
     for path in score_files:
         record = read_json(path)
         cell = record["cell"]
+        spec = study.tasks[cell["task"]]
         rows.append(
             {
                 **cell,
-                "score": record["score"],
+                "score": conventions.cell_value(record["metrics"], spec, rule),
                 "primary": record["primary"],
-                "category": record["task"]["category"],
+                "primary_score": record["score"],
                 "setting": record["setting"],
                 "n_examples": record["n_examples"],
+                "f1": record["metrics"].get("f1"),
                 "exact_match": record["metrics"].get("exact_match"),
                 "path": path,
             }
@@ -39,21 +45,19 @@ def _fmt(mean: float, std: float) -> str:
     return f"{mean:.1f}" if pd.isna(std) else f"{mean:.1f} ± {std:.1f}"
 
 
-def summarise(scores: pd.DataFrame, targets: list[str]):
+def summarise(scores: pd.DataFrame, targets: list[str], categories: dict[str, list[str]]):
     """(per-seed task means (long), per-seed table (wide: tasks, categories, average),
-    summary with mean/std over seeds) per (model, recipe)."""
+    summary with mean/std over seeds) per (model, recipe). `categories`: {name: [tasks]}."""
     per_seed = scores.groupby(["model", "recipe", "task", "seed"], as_index=False).agg(
         score=("score", "mean"),
-        category=("category", "first"),
         setting=("setting", "first"),
         languages=("language", "nunique"),
     )
     wide = per_seed.pivot_table(index=["model", "recipe", "seed"], columns="task", values="score")
     wide = wide.reindex(columns=[t for t in targets if t in wide.columns])
-    categories = per_seed.groupby("task")["category"].first()
-    for category in CATEGORIES:
-        members = [t for t in wide.columns if categories.get(t) == category]
-        if members:
+    for category, members in categories.items():
+        # A category mean needs every member task; a missing one leaves it empty.
+        if members and all(t in wide.columns for t in members):
             wide[f"cat:{category}"] = wide[members].mean(axis=1)
     task_cols = [t for t in targets if t in wide.columns]
     # The average needs every target; a missing task leaves it empty rather than biased.
@@ -125,9 +129,9 @@ def question_markdown(study, comparison: pd.DataFrame) -> str:
 
 
 def build_tables(study, score_files: list[str], outputs: dict[str, str]) -> None:
-    scores = load_scores(score_files)
+    scores = load_scores(score_files, study)
     targets = [t for t in study.targets]
-    per_seed, wide, summary = summarise(scores, targets)
+    per_seed, wide, summary = summarise(scores, targets, conventions.categories(study))
     with atomic_path(outputs["scores"]) as tmp:
         scores.drop(columns=["path"]).to_csv(tmp, index=False)
     flat = summary.copy()
@@ -149,7 +153,9 @@ def markdown(
     study, scores: pd.DataFrame, per_seed: pd.DataFrame, flat: pd.DataFrame, targets: list[str]
 ) -> str:
     columns = [t for t in targets if f"{t}_mean" in flat.columns]
-    cats = [c for c in CATEGORIES if f"cat:{c}_mean" in flat.columns]
+    groups = conventions.categories(study)
+    cats = [c for c in groups if f"cat:{c}_mean" in flat.columns]
+    rule = conventions.qa_score_rule(study.config)
     non_zero_shot = (
         per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
     )
@@ -180,47 +186,53 @@ def markdown(
         f"Study `{study.config['study']}`, config hash `{study.hash}`; seeds {study.seeds} "
         "(cells: mean ± standard deviation over seeds).",
         "Task score: mean over the task's test languages (listed below; English counts where the "
-        "task has it) of its primary metric: accuracy; seqeval F1 for tagging; F1 for QA (EM and "
-        "(EM+F1)/2 in the QA table below); mAP@20 for question/entity retrieval; accuracy for "
+        "task has it) of the value in the `value` column: accuracy; seqeval F1 for tagging; "
+        f"{conventions.describe_value_rule(rule)} for QA (aggregate.qa_score: {rule}; F1 and EM "
+        "separately in the QA table below); mAP@20 for question/entity retrieval; accuracy for "
         "sentence retrieval.",
         f"Average: mean of the {len(columns)} task scores per seed, then over seeds (with XTREME-R's "
         "ten targets this is the XTREME-R average, computed here: the official evaluate.py cannot, "
-        "its LAReQA language list is empty); category means likewise, over the tasks of a category.",
+        "its LAReQA language list is empty).",
+        f"Categories (aggregate.categories: {conventions.category_mode(study.config)}): "
+        + "; ".join(f"{c} = {', '.join(groups[c])}" for c in groups)
+        + ". A category mean is the mean of its task scores per seed, then over seeds; a task may "
+        "sit in two categories.",
         "Model selection on English dev only. † marks cells that are not zero-shot "
         "(a stage saw the target's labelled data in another language).",
         "",
-        "| task | metric | evaluated with | languages |",
-        "|---|---|---|---|",
+        "| task | metric | value | evaluated with | languages |",
+        "|---|---|---|---|---|",
     ]
     for task in columns:
         spec = study.tasks[task]
         langs = " ".join(study.test_languages(task))
         metric = f"{spec.primary} ({spec.metric})"
+        value = conventions.describe_value(spec, rule)
         if spec.head == "retrieval":
             settings = study.retrieval_settings(task)
             metric += f", layer {settings['layer']}, {settings['pooling']} pooling, {settings['direction']}"
         model = f"the {spec.encoder_from} model" if spec.encoder_from else "its own model"
         if spec.prelude_stage:
             model += f", trained after the {spec.prelude_stage} stage"
-        notes.append(f"| {task} | {metric} | {model} | {langs} |")
+        notes.append(f"| {task} | {metric} | {value} | {model} | {langs} |")
     notes += qa_table(study, per_seed, scores, columns)
     return "\n".join(lines + notes) + "\n"
 
 
 def qa_table(study, per_seed: pd.DataFrame, scores: pd.DataFrame, columns: list[str]) -> list[str]:
     """F1, EM and (EM+F1)/2 of the QA targets: language means per seed, then mean over seeds."""
-    qa = [t for t in columns if study.tasks[t].metric in ("squad", "mlqa")]
-    if not qa or "exact_match" not in scores.columns:
+    qa = [t for t in columns if conventions.is_qa(study.tasks[t])]
+    if not qa:
         return []
     per = (
         scores[scores["task"].isin(qa)]
-        .groupby(["model", "recipe", "task", "seed"])[["score", "exact_match"]]
+        .groupby(["model", "recipe", "task", "seed"])[["f1", "exact_match"]]
         .mean()
         .groupby(["model", "recipe", "task"])
         .mean()
     )
     out = ["", "| model | recipe | task | F1 | EM | (EM+F1)/2 |", "|---|---|---|---|---|---|"]
     for (model, recipe, task), row in per.iterrows():
-        f1, em = row["score"], row["exact_match"]
+        f1, em = row["f1"], row["exact_match"]
         out.append(f"| {model} | {recipe} | {task} | {f1:.1f} | {em:.1f} | {(f1 + em) / 2:.1f} |")
     return out

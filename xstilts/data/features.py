@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-IGNORE = -100
+from xstilts.runtime import IGNORE
 
 
 def load_tokenizer(path: str | Path):
@@ -210,7 +210,7 @@ def featurize_split(
     """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
     import datasets
 
-    from xstilts.data import load_split, split_path
+    from xstilts.data.store import load_split, split_path
 
     rows = load_split(data_dir, lang, split)
     max_length = params["max_length"]

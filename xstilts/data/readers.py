@@ -5,7 +5,7 @@ Two layers, so the hub and release files share everything after parsing:
            TSV/CSV, CoNLL-U, token-per-line tag columns, plain lines, aligned line pairs);
            `hub_rows` gets the same kind of rows from `datasets.load_dataset`.
   records: a builder (by dataset schema, or a named retrieval builder) maps rows to the
-           schema's records (see xstilts.data.SCHEMA_COLUMNS), using the source's `fields`.
+           schema's records (see xstilts.data.store.SCHEMA_COLUMNS), using the source's `fields`.
 
 A source spec (from xstilts/specs/datasets.yaml, overridable in the config) looks like
   {reader: squad_json, files: {test: "xquad.{lang}.json"}, codes: {zh: cmn}, fields: {...}}

@@ -1,0 +1,1 @@
+"""Evaluation stage: predictions per language, official-equivalent metrics, score files."""

@@ -1,0 +1,1 @@
+"""Model stage: encoders with task heads, the training loop, task sampling, MLM pretraining."""

@@ -1,0 +1,1 @@
+"""Reporting stage: results tables and the research-question summary."""

@@ -1,0 +1,101 @@
+"""Reporting conventions: which number of a score file enters the task means and the average,
+and how target tasks group into categories. The defaults are what the official XTREME(-R)
+`evaluate.py` does; each is a config value (`aggregate.qa_score`, `aggregate.categories`) that
+the tables state in their notes.
+
+- QA (XQuAD, MLQA, TyDiQA-GoldP): the official task score is (EM + F1) / 2 of the language
+  means (`avg_metric`); `f1` or `exact_match` are the alternatives. Language means of
+  (EM + F1) / 2 equal (mean EM + mean F1) / 2, so the rule can be applied per cell.
+- Categories: `official` groups by the benchmark's task names (a task may sit in two groups),
+  `registry` uses each task spec's `category`, or a mapping {category: [target tasks]}.
+"""
+
+from __future__ import annotations
+
+import re
+
+QA_METRICS = ("squad", "mlqa")
+QA_SCORE_RULES = ("mean_em_f1", "f1", "exact_match")
+DEFAULT_QA_SCORE = "mean_em_f1"
+
+# The official grouping, by benchmark task name (see benchmark_name). Categories hold the
+# benchmark tasks that the study has among its targets; a task may appear in several.
+OFFICIAL_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "classification": ("xnli", "xcopa"),
+    "structured_prediction": ("udpos", "panx"),
+    "question_answering": ("xquad", "mlqa", "tydiqa"),
+    "retrieval": ("tatoeba", "mewslix"),
+    "multiple_choice": ("xcopa",),
+}
+CATEGORY_MODES = ("official", "registry")
+
+
+def benchmark_name(spec) -> str:
+    """The task's name in the official benchmark: its `xtreme_r_analogue` (the embedded toy
+    tasks) or its own name, lower-cased without punctuation (mewsli-x -> mewslix)."""
+    name = spec.xtreme_r_analogue or spec.name
+    name = re.sub(r"[^a-z0-9]", "", name.lower())
+    return {"mewsli": "mewslix", "wikiann": "panx", "ner": "panx"}.get(name, name)
+
+
+def qa_score_rule(config: dict) -> str:
+    return ((config.get("aggregate") or {}).get("qa_score")) or DEFAULT_QA_SCORE
+
+
+def is_qa(spec) -> bool:
+    return spec.metric in QA_METRICS
+
+
+def cell_value(metrics: dict, spec, rule: str) -> float:
+    """The number of one score file that enters the task mean: the primary metric, except
+    for QA tasks, where `rule` decides."""
+    if not is_qa(spec):
+        return float(metrics[spec.primary])
+    if rule == "mean_em_f1":
+        return (float(metrics["f1"]) + float(metrics["exact_match"])) / 2
+    if rule in ("f1", "exact_match"):
+        return float(metrics[rule])
+    raise ValueError(f"unknown QA score rule {rule!r}; allowed: {', '.join(QA_SCORE_RULES)}")
+
+
+def describe_value(spec, rule: str) -> str:
+    if not is_qa(spec):
+        return spec.primary
+    return describe_value_rule(rule)
+
+
+def describe_value_rule(rule: str) -> str:
+    return {"mean_em_f1": "(EM+F1)/2", "f1": "F1", "exact_match": "EM"}[rule]
+
+
+def categories(study) -> dict[str, list[str]]:
+    """{category: [target tasks of the study]} under `aggregate.categories`; categories with
+    no target of the study are left out."""
+    mode = (study.config.get("aggregate") or {}).get("categories", "official")
+    targets = study.targets
+    if isinstance(mode, dict):
+        groups = {name: [t for t in tasks if t in targets] for name, tasks in mode.items()}
+    elif mode == "registry":
+        groups: dict[str, list[str]] = {}
+        for task in targets:
+            if study.tasks[task].category:
+                groups.setdefault(study.tasks[task].category, []).append(task)
+    elif mode == "official":
+        by_name: dict[str, list[str]] = {}
+        for task in targets:
+            by_name.setdefault(benchmark_name(study.tasks[task]), []).append(task)
+        groups = {
+            name: [t for member in members for t in by_name.get(member, [])]
+            for name, members in OFFICIAL_CATEGORIES.items()
+        }
+    else:
+        raise ValueError(
+            f"aggregate.categories: unknown mode {mode!r}; allowed: {', '.join(CATEGORY_MODES)} "
+            "or a mapping {category: [tasks]}"
+        )
+    return {name: tasks for name, tasks in groups.items() if tasks}
+
+
+def category_mode(config: dict) -> str:
+    mode = (config.get("aggregate") or {}).get("categories", "official")
+    return "custom" if isinstance(mode, dict) else mode

@@ -1,0 +1,1 @@
+"""The study: config validation, task and dataset registries, hyperparameters, recipes, plans."""
