@@ -159,10 +159,49 @@ def test_load_config_reports_missing_and_broken_files(tmp_path):
 def test_hyperparameters_merge_in_order(config):
     config["training"]["tasks"] = {"toy-xnli": {"lr": 0.5}}
     study = Study(config)
-    assert study.hparams("toy-xnli")["lr"] == 0.5
-    assert study.hparams("toy-xquad")["doc_stride"] == 64  # from the span head defaults
-    assert study.hparams("toy-squad", "mix")["max_steps"] == 240  # stage wins
-    assert study.stage_params("mix")["max_steps"] == 240
+    assert study.target_params("toy-xnli")["lr"] == 0.5
+    assert study.task_params("toy-xquad")["doc_stride"] == 64  # from the span head defaults
+    assert study.stage_params("mix")["max_steps"] == 240  # stage wins
+    # run-level keys are not task keys, and the reverse
+    assert "max_steps" not in study.task_params("toy-squad", "mix")
+    assert "batch_size" not in study.stage_params("mix")
+
+
+def test_intermediate_stages_use_head_and_task_settings(config):
+    """An intermediate stage trains with defaults -> head kind -> task -> stage (before, stages
+    took defaults and their own keys only: a SQuAD stage ran at the default lr while its
+    record said the span head's)."""
+    config["training"]["heads"]["span"]["lr"] = 1e-4
+    config["training"]["tasks"] = {"toy-mnli": {"lr": 3e-4, "batch_size": 8}}
+    config["stages"]["squad"] = {"tasks": ["toy-squad"]}
+    config["stages"]["mix"]["lr"] = 1e-3  # the multi-task stage states its own
+    study = Study(config)
+    assert study.stage_params("squad")["lr"] == 1e-4  # from training.heads.span
+    assert study.stage_params("mnli")["lr"] == 3e-4  # from training.tasks.toy-mnli
+    assert study.task_params("toy-mnli", "mnli")["batch_size"] == 8
+    assert study.stage_params("pawsx")["lr"] == config["training"]["defaults"]["lr"]
+    config["stages"]["mnli"]["lr"] = 5e-5
+    assert Study(config).stage_params("mnli")["lr"] == 5e-5  # the stage wins
+
+
+def test_tasks_of_a_stage_that_disagree_on_a_run_setting_are_refused(config):
+    config["training"]["heads"]["span"]["lr"] = 1e-4  # toy-squad is in the `mix` stage
+    message = error_of(config)
+    assert "stages.mix" in message and "'lr'" in message
+    assert "toy-squad: 0.0001 (from training.heads.span)" in message
+    assert "set stages.mix.lr" in message
+    config["stages"]["mix"]["lr"] = 2e-4
+    validate_config(config)  # the stage decides: valid again
+
+
+def test_tokenisation_lengths_cannot_be_set_per_task_or_stage(config):
+    config["training"]["tasks"] = {"toy-xnli": {"max_length": 32}}
+    message = error_of(config)
+    assert "training.tasks.toy-xnli.max_length" in message
+    assert "training.heads.classification.max_length" in message
+    config["training"]["tasks"] = {}
+    config["stages"]["mnli"]["max_length"] = 32
+    assert "stages.mnli.max_length" in error_of(config)
 
 
 def test_translated_target_data_is_not_zero_shot(config):
