@@ -12,14 +12,20 @@ tokenisers and `datasets` instead of hand-written featurisers and pickled caches
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from xstilts.runtime import IGNORE
 
 
 def load_tokenizer(path: str | Path):
+    """The fast tokenizer of a tokenizer or model folder, after checking the folder's files
+    against their record (xstilts.json)."""
     from transformers import AutoTokenizer
 
+    from xstilts.io import verify_folder
+
+    verify_folder(path)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if not tokenizer.is_fast:
         raise ValueError(f"{path}: a fast tokenizer is needed (offsets and word ids)")
@@ -282,10 +288,39 @@ def featurize_split(
     return {"examples": len(rows), "features": len(feats)}
 
 
+def write_features_manifest(root: str | Path, **record) -> None:
+    """manifest.json of a tokenised split (`<root>/<lang>/...`): what it was made from, plus the
+    size and sha256 of every file (checked by `load_features` before pyarrow reads them)."""
+    from xstilts.io import tree_record, write_json
+
+    write_json(
+        Path(root) / "manifest.json", {**record, **tree_record(root, exclude=("manifest.json",))}
+    )
+
+
 def load_features(feature_dir: str | Path, part: str = "features"):
+    """One language's tokenised data (`<features root>/<lang>`), checked first against the
+    sizes and hashes the tokenize step recorded in the root's manifest.json: a damaged arrow
+    file would otherwise crash the process inside pyarrow, with no message."""
     import datasets
 
+    from xstilts.io import IntegrityError, regenerate_advice, verify_files
+
     path = Path(feature_dir) / part
+    root = Path(feature_dir).parent
+    advice = regenerate_advice(root)
     if not path.is_dir():
-        raise FileNotFoundError(f"missing tokenised data {path}; rerun the tokenize rule for it")
+        raise FileNotFoundError(f"missing tokenised data {path}. {advice}")
+    manifest_path = root / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        recorded = manifest["files"]
+    except (OSError, ValueError, KeyError) as err:
+        raise IntegrityError(
+            f"{manifest_path}: no record of the tokenised files to check them against ({err}). "
+            f"{advice}"
+        ) from None
+    verify_files(
+        root, recorded, manifest.get("bytes"), advice, only=f"{Path(feature_dir).name}/{part}"
+    )
     return datasets.load_from_disk(str(path))

@@ -5,7 +5,6 @@ writer and nothing else.
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 from xstilts.data.store import (
@@ -14,8 +13,9 @@ from xstilts.data.store import (
     check_records,
     read_manifest,
     read_rows,
+    write_manifest,
 )
-from xstilts.io import atomic_dir, checksum_tree, sha256_file, write_json
+from xstilts.io import atomic_dir, sha256_file
 
 
 def prepare_synthetic(
@@ -242,14 +242,7 @@ def prepare_dataset(
                 f"dataset {name!r}: source kind {kind!r} is not supported; "
                 "allowed: synthetic, hub, release"
             )
-        manifest = {
-            "dataset": name,
-            "schema": spec["schema"],
-            "source": provenance,
-            "files": checksum_tree(tmp),
-            "python": platform.python_version(),
-        }
-        write_json(tmp / "manifest.json", manifest)
+        write_manifest(tmp, name, spec["schema"], provenance)
 
 
 def prepare_translated(
