@@ -46,7 +46,9 @@ def setup(tmp_path_factory):
     import datasets
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
 
-    from xstilts.data.features import featurize_split
+    from xstilts.data.features import featurize_split, write_features_manifest
+    from xstilts.data.store import write_manifest
+    from xstilts.io import write_folder_record
     from xstilts.model.pretrain import build_tokenizer
 
     root = tmp_path_factory.mktemp("train")
@@ -65,12 +67,15 @@ def setup(tmp_path_factory):
     )
     XLMRobertaForMaskedLM(config).save_pretrained(init)
     tokenizer.save_pretrained(init)
+    write_folder_record(init, {"kind": "test-init"})
     data = root / "data"
     for split, n in (("train", 400), ("dev", 100)):
         (data / "en").mkdir(parents=True, exist_ok=True)
         datasets.Dataset.from_list(_rows(n, len(split))).to_parquet(
             str(data / "en" / f"{split}.parquet")
         )
+    write_manifest(data, "d", "classification", {"kind": "test"})
+    for split in ("train", "dev"):
         featurize_split(
             data,
             "en",
@@ -81,6 +86,7 @@ def setup(tmp_path_factory):
             root / "features" / split / "en",
             labels=list(SPEC.labels),
         )
+        write_features_manifest(root / "features" / split, params={"max_length": 32})
     return root
 
 

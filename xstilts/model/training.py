@@ -17,6 +17,9 @@ from pathlib import Path
 import torch
 
 from xstilts.io import atomic_dir
+from xstilts.model import checkpoints
+from xstilts.model.checkpoints import Preempted  # noqa: F401  (raised by train; re-exported)
+from xstilts.runtime import install_stop_handlers, restore_handlers
 
 
 @dataclass
@@ -149,80 +152,14 @@ def _optimizer(model, lr: float, weight_decay: float):
     )
 
 
-class Preempted(SystemExit):
-    """Raised after a step checkpoint was written because SLURM asked the job to stop."""
-
-
-class StopSignal:
-    """SIGTERM/SIGUSR1 (sent by SLURM before the time limit or on preemption) set a flag; the
-    loop checkpoints at the next step boundary and exits, and a rerun resumes from there."""
-
-    def __init__(self):
-        import signal
-        import threading
-
-        self.received: int | None = None
-        self.previous = {}
-        # Handlers can only be installed from the main thread; a job run in a worker thread
-        # (local runs with threads) is not signalled by SLURM anyway.
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGUSR1):
-                self.previous[sig] = signal.signal(sig, self._handle)
-
-    def _handle(self, signum, frame):
-        self.received = signum
-
-    def restore(self):
-        import signal
-
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-
-def _rng_state() -> dict:
-    import random
-
-    import numpy as np
-
-    state = {
-        "torch": torch.get_rng_state(),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-    }
-    if torch.cuda.is_available():  # dropout on the GPU draws from the CUDA generators
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def _set_rng_state(state: dict) -> None:
-    import random
-
-    import numpy as np
-
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    from xstilts.io import atomic_path
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def load_checkpoint(path: Path) -> dict | None:
-    """Tensors come back on the CPU (RNG states must); load_state_dict moves them."""
-    if not path.is_file():
-        return None
-    try:
-        return torch.load(path, weights_only=False, map_location="cpu")
-    except Exception as err:  # a corrupt checkpoint: say so and start over rather than crash
-        print(f"warning: ignoring unreadable checkpoint {path} ({err})")
-        return None
+def _resume_state(model, optimizer, schedule, sampler, streams, state: dict) -> None:
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    sampler.load_state_dict(state["sampler"])
+    for name, stream_state in state["streams"].items():
+        streams[name].load_state_dict(stream_state)
+    checkpoints.set_rng_state(state["rng"])
 
 
 def train(
@@ -237,23 +174,47 @@ def train(
     metadata: dict,
     log=print,
     checkpoint_path: str | Path | None = None,
+    fingerprint: dict | None = None,
     stop_after_step: int | None = None,
 ) -> dict:
     """Train and write the selected model to out_dir (atomically).
 
     With `checkpoint_path`, a step checkpoint (model, optimizer, scheduler, sampler, data order,
-    RNG states, dev curve, best state) is written every `checkpoint_every` steps and when SIGTERM
-    or SIGUSR1 arrives; a later call resumes from it, and the result is bit-identical on CPU to
-    an uninterrupted run. `stop_after_step` simulates an interruption (tests)."""
+    RNG states, dev curve, best state) is written every `checkpoint_every` steps and when a stop
+    is requested (SIGTERM, SIGUSR1, SIGINT: `xstilts.runtime.request_stop`); a later call with
+    the same `fingerprint` (what produced the run: settings, inputs, code) resumes from it and
+    ends bit-identical on CPU to an uninterrupted run; a checkpoint with another fingerprint is
+    discarded. `stop_after_step` simulates an interruption (tests)."""
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.data.features import load_tokenizer
     from xstilts.model.modeling import MultiTaskModel, load_encoder, save_model
     from xstilts.model.sampling import TaskSampler
     from xstilts.provenance import environment
-    from xstilts.runtime import best_device, seed_everything
+    from xstilts.runtime import best_device, seed_everything, stop_count, stop_requested_since
 
     started = time.time()
+    stops_before = stop_count()  # stop requests made from now on stop this run
+    sampling = sampling or {"method": "proportional"}
+    # Everything this function reads, plus what the caller knows of the inputs (digests of the
+    # starting encoder, the tokenised and dev data, the code): a checkpoint of another run is
+    # never resumed.
+    fingerprint = {
+        **(fingerprint or {}),
+        "seed": seed,
+        "stage_params": stage_params,
+        "sampling": sampling,
+        "tasks": {
+            t.name: {
+                "params": t.params,
+                "languages": t.languages,
+                "head": t.spec.head,
+                "labels": list(t.spec.labels),
+                "train": [str(d) for d in t.train_dirs],
+            }
+            for t in tasks
+        },
+    }
     seed_everything(seed, deterministic=stage_params.get("deterministic", True))
     torch.set_num_threads(stage_params.get("threads", 1))
     tokenizer = load_tokenizer(init_dir)
@@ -262,8 +223,8 @@ def train(
     model = MultiTaskModel(
         load_encoder(init_dir, deterministic=stage_params.get("deterministic", True)),
         heads,
-        dropout=stage_params.get("dropout", 0.1),
-        temperature=stage_params.get("temperature", 0.05),
+        dropout={t.name: t.params.get("dropout", 0.1) for t in tasks},
+        temperature={t.name: t.params.get("temperature", 0.05) for t in tasks},
         mlm_tokens=(tokenizer.mask_token_id, tokenizer.all_special_ids),
     )
     for t in tasks:
@@ -273,7 +234,6 @@ def train(
 
     # Sampling units: tasks, or (task, language) pairs with `sampling.by: task_language`, so a
     # stage can mix languages with proportional/uniform/temperature weights of their own.
-    sampling = sampling or {"method": "proportional"}
     streams, sizes, unit_task = {}, {}, {}
     for i, (unit, task, dirs) in enumerate(_sampling_units(tasks, sampling.get("by", "task"))):
         columns = _load_train_columns(task, seed, dirs)
@@ -296,15 +256,15 @@ def train(
     checkpoint_every = stage_params.get("checkpoint_every", 0)
     checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
     curve, best, best_state, running, first_step = [], None, None, [], 1
-    resumed = load_checkpoint(checkpoint_path) if checkpoint_path else None
+    resumed = checkpoints.load(checkpoint_path, fingerprint, log) if checkpoint_path else None
+    if resumed is not None and resumed["step"] >= max_steps:
+        log(
+            f"discarding checkpoint {checkpoint_path}: step {resumed['step']} >= max_steps {max_steps}"
+        )
+        checkpoint_path.unlink(missing_ok=True)
+        resumed = None
     if resumed is not None:
-        model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        schedule.load_state_dict(resumed["schedule"])
-        sampler.load_state_dict(resumed["sampler"])
-        for name, state in resumed["streams"].items():
-            streams[name].load_state_dict(state)
-        _set_rng_state(resumed["rng"])
+        _resume_state(model, optimizer, schedule, sampler, streams, resumed)
         curve, best, best_state, running = (
             resumed["curve"],
             resumed["best"],
@@ -315,7 +275,7 @@ def train(
         log(f"resumed from {checkpoint_path} at step {resumed['step']}")
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(
+        checkpoints.save(
             checkpoint_path,
             {
                 "step": step,
@@ -324,15 +284,16 @@ def train(
                 "schedule": schedule.state_dict(),
                 "sampler": sampler.state_dict(),
                 "streams": {n: st.state_dict() for n, st in streams.items()},
-                "rng": _rng_state(),
+                "rng": checkpoints.rng_state(),
                 "curve": curve,
                 "best": best,
                 "best_state": best_state,
                 "running": running,
             },
+            fingerprint,
         )
 
-    stop = StopSignal()
+    handlers = install_stop_handlers(chain=False)  # direct calls from a main thread (tests)
     try:
         for step in range(first_step, max_steps + 1):
             model.train()
@@ -346,13 +307,13 @@ def train(
             schedule.step()
             optimizer.zero_grad(set_to_none=True)
             if step % eval_every == 0 or step == max_steps:
-                rng = _rng_state()  # evaluation must not shift the training randomness
+                rng = checkpoints.rng_state()  # evaluation must not shift the training randomness
                 dev = {
                     t.name: evaluate_dev(model, t, pad_id)
                     for t in tasks
                     if t.dev_feature_root is not None
                 }
-                _set_rng_state(rng)
+                checkpoints.set_rng_state(rng)
                 # No dev (a continued-MLM-only stage): the last step is kept.
                 selection = (
                     sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / len(dev)
@@ -373,7 +334,8 @@ def train(
                 if best is None or selection > best["selection_score"]:
                     best = curve[-1]
                     best_state = copy.deepcopy(model.state_dict())
-            interrupted = stop.received is not None or step == stop_after_step
+            signum = stop_requested_since(stops_before)
+            interrupted = signum is not None or step == stop_after_step
             if (
                 checkpoint_path
                 and step < max_steps
@@ -382,12 +344,12 @@ def train(
                 checkpoint(step)
                 log(f"checkpoint at step {step}")
             if interrupted and step < max_steps:
-                log(
-                    f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}"
-                )
-                raise Preempted(143 if stop.received else 3)
+                where = f"rerun to resume from {checkpoint_path}" if checkpoint_path else ""
+                message = f"stopping at step {step} (signal {signum}); {where}"
+                log(message)
+                raise checkpoints.Preempted(message, 143 if signum else 3)
     finally:
-        stop.restore()
+        restore_handlers(handlers)
     model.load_state_dict(best_state)
     summary = {
         **metadata,
@@ -408,6 +370,8 @@ def train(
         "train_examples": sizes,
         "params": stage_params,
         "task_params": {t.name: t.params for t in tasks},
+        # What produced this model (checked before a step checkpoint is resumed).
+        "inputs": fingerprint,
         "train_languages": {t.name: t.languages for t in tasks},
         "seconds_this_run": round(time.time() - started, 2),
         "resumed_from_step": resumed["step"] if resumed else None,
