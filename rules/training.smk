@@ -12,8 +12,6 @@ rule train_stage:
         ),
     log:
         f"{OUT}/logs/{{model}}/seed{{seed}}/stages/{{chain}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/{{model}}/seed{{seed}}/stages/{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[^/]+(/[^/]+)*",
     params:
@@ -27,6 +25,9 @@ rule train_stage:
             input.init,
             output[0],
             log_path=log[0],
+            timing_path=timing(
+                OUT, f"{wildcards.model}/seed{wildcards.seed}/stages/{wildcards.chain}"
+            ),
         )
 
 
@@ -45,8 +46,6 @@ rule train_target:
         ),
     log:
         f"{OUT}/logs/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.log",
-    benchmark:
-        f"{OUT}/benchmarks/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.tsv"
     wildcard_constraints:
         task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
     params:
@@ -61,4 +60,8 @@ rule train_target:
             input.init,
             output[0],
             log_path=log[0],
+            timing_path=timing(
+                OUT,
+                f"{wildcards.model}/{wildcards.recipe}/{wildcards.task}/seed{wildcards.seed}/train",
+            ),
         )
