@@ -1,5 +1,5 @@
 # Shared helpers: the validated study, path templates and input functions.
-from xstilts import paths, steps
+from xstilts import paths, steps, workers
 from xstilts.steps import session
 from xstilts.study.config import ConfigError, Study, validate_config
 
@@ -39,6 +39,14 @@ def require_slurm_site():
                 f"SLURM {key} is not set: export {variable}=... or write '{key}: ...' into {site_file}"
             )
         os.environ[variable] = str(value)
+
+
+def use_local_workers():
+    """A local run on several cores runs the steps in that many worker processes
+    (xstilts/workers.py): jobs in parallel, each alone in its process, as in a serial run."""
+    plugin = workflow.executor_plugin
+    if plugin is not None and plugin.name == "local" and not workflow.dryrun:
+        workers.use_workers(workflow.cores)
 
 
 _SOURCES_CHECKED = []
@@ -180,6 +188,31 @@ def cell_files(template, task):
 
 def all_score_files():
     return [f for task in STUDY.targets for f in cell_files(paths.SCORE, task)]
+
+
+def cell_score_files():
+    """One score file per (model, recipe, task, seed): the first language's. Its job writes
+    every language's file, and reruns when any is missing (rules/evaluation.smk)."""
+    return [
+        paths.SCORE.format(
+            out=OUT, model=m, recipe=r, task=t, seed=s, lang=STUDY.test_languages(t)[0]
+        )
+        for t in STUDY.targets
+        for m in STUDY.models
+        for r in STUDY.recipes
+        for s in STUDY.seeds
+    ]
+
+
+def score_inputs(input, cell, output):
+    """What the score step reads: the model and every language's predictions, in the order of
+    its outputs (the rule names one prediction file of the job that writes them all)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        model=input.model,
+        predictions=[paths.PREDICTION.format(out=OUT, lang=l, **cell) for l in output.keys()],
+    )
 
 
 SUMMARY_FILES = {

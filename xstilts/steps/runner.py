@@ -22,6 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
+from xstilts import workers
+
 STEP_LOCK = threading.RLock()
 _LOG = threading.local()
 
@@ -69,10 +71,14 @@ def timing_record(started: float, cpu_started: float, thread_cpu_started: float)
 def step(function):
     """Mark a function as a rule's step. `log_path=` routes its log (and the traceback of a
     failure); `timing_path=` gets the job's wall and CPU time as JSON. Steps run one at a time
-    within a process (STEP_LOCK)."""
+    within a process (STEP_LOCK), in a worker process when a local run uses several cores
+    (xstilts.workers)."""
 
     @functools.wraps(function)
     def wrapper(*args, log_path: str | None = None, timing_path: str | None = None, **kwargs):
+        if workers.active():
+            paths = {"log_path": log_path, "timing_path": timing_path}
+            return workers.run_in_worker(wrapper, args, {**kwargs, **paths})
         with job_log(log_path), STEP_LOCK:
             started, cpu, thread_cpu = time.perf_counter(), time.process_time(), time.thread_time()
             try:

@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""How long Snakemake takes to build the study's DAG: dry runs of the full study
+(config/xtreme-r.yaml) and of a 4x larger variant (every stage and recipe four times under new
+names, five seeds), each in a fresh process and an empty working folder, as a user would run
+`snakemake -n`. Prints seconds against jobs.
+
+    PYTHONPATH=$PWD .venv/bin/python bench/dag.py [--repeats 3] [--quiet-jobs]
+
+`--quiet-jobs` adds `--quiet rules` (what scripts/plan.py runs); by default Snakemake prints
+every job as `snakemake -n` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+
+def scaled_study(config: dict, copies: int, seeds: list[int]) -> dict:
+    """The study with every stage and recipe `copies` times (new names, the same tasks): as
+    many trainings and evaluations as `copies` studies of its shape."""
+    scaled = copy.deepcopy(config)
+    scaled["seeds"] = seeds
+    stages, recipes = dict(config["stages"]), dict(config["recipes"])
+    for k in range(2, copies + 1):
+        for name, stage in config["stages"].items():
+            stages[f"{name}-v{k}"] = copy.deepcopy(stage)
+        for name, chain in config["recipes"].items():
+            if chain:  # one baseline is enough: it has no stage to copy
+                recipes[f"{name}-v{k}"] = [f"{s}-v{k}" for s in chain]
+    scaled["stages"], scaled["recipes"] = stages, recipes
+    return scaled
+
+
+def dry_run(configfile: Path, workdir: Path, quiet_jobs: bool) -> tuple[float, int]:
+    cmd = [SNAKEMAKE, "all", "-n", "--snakefile", str(ROOT / "Snakefile")]
+    cmd += ["--directory", str(workdir), "--configfile", str(configfile)]
+    if quiet_jobs:
+        cmd += ["--quiet", "rules"]
+    started = time.perf_counter()
+    result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-3000:]}")
+    match = re.search(r"^total\s+(\d+)", result.stdout + result.stderr, re.M)
+    if not match:
+        raise SystemExit(f"no job total in the dry run's output:\n{result.stdout[-2000:]}")
+    return seconds, int(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quiet-jobs", action="store_true")
+    parser.add_argument("--copies", type=int, default=4)
+    parser.add_argument("--seeds", type=int, default=5)
+    args = parser.parse_args()
+
+    study = yaml.safe_load((ROOT / "config/xtreme-r.yaml").read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        big = tmp / "study-x4.yaml"
+        big.write_text(
+            yaml.safe_dump(scaled_study(study, args.copies, list(range(1, args.seeds + 1))))
+        )
+        cases = [
+            ("full study (config/xtreme-r.yaml)", ROOT / "config/xtreme-r.yaml"),
+            (f"{args.copies}x recipes, {args.seeds} seeds", big),
+        ]
+        print(f"{'dry run':<36} {'jobs':>7} {'seconds (each run)':>28} {'median':>7} {'ms/job':>7}")
+        for label, configfile in cases:
+            times, jobs = [], None
+            for r in range(args.repeats):
+                seconds, jobs = dry_run(configfile, tmp / f"work-{label[:4]}-{r}", args.quiet_jobs)
+                times.append(seconds)
+            median = statistics.median(times)
+            each = ", ".join(f"{t:.1f}" for t in times)
+            print(f"{label:<36} {jobs:>7} {each:>28} {median:>7.1f} {1000 * median / jobs:>7.2f}")
+
+
+if __name__ == "__main__":
+    main()
