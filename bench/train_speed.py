@@ -209,8 +209,12 @@ def main() -> None:
 
     import torch
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} cores visible, threads {args.threads}")
-    print(f"toy-mnli English, {args.examples} examples, batch {args.batch_size}, {args.steps} steps")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} cores visible, threads {args.threads}"
+    )
+    print(
+        f"toy-mnli English, {args.examples} examples, batch {args.batch_size}, {args.steps} steps"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         features, tokenizer = build_data(root, args.examples)
@@ -225,9 +229,13 @@ def main() -> None:
                     else:
                         group = 1 if "random" in kind else 50
                         runs[kind].append(run_ours(init, features, args, group))
-            speed = {k: statistics.median(x["tokens_per_second"] for x in v) for k, v in runs.items()}
+            speed = {
+                k: statistics.median(x["tokens_per_second"] for x in v) for k, v in runs.items()
+            }
             print(f"\n{name}")
-            print(f"  {'loop':<22} {'tokens/s (each run)':>36} {'median':>8} {'vs Trainer':>10} {'padding eff.':>12}")
+            print(
+                f"  {'loop':<22} {'tokens/s (each run)':>36} {'median':>8} {'vs Trainer':>10} {'padding eff.':>12}"
+            )
             for kind, results in runs.items():
                 each = ", ".join(f"{x['tokens_per_second']:.0f}" for x in results)
                 print(

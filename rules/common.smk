@@ -43,10 +43,12 @@ def require_slurm_site():
 
 def use_local_workers():
     """A local run on several cores runs the steps in that many worker processes
-    (xstilts/workers.py): jobs in parallel, each alone in its process, as in a serial run."""
+    (xstilts/workers.py): jobs in parallel, each alone in its process, as in a serial run.
+    """
     plugin = workflow.executor_plugin
     if plugin is not None and plugin.name == "local" and not workflow.dryrun:
         workers.use_workers(workflow.cores)
+        workers.forward_stop_signals()
 
 
 _SOURCES_CHECKED = []
@@ -211,7 +213,9 @@ def score_inputs(input, cell, output):
 
     return SimpleNamespace(
         model=input.model,
-        predictions=[paths.PREDICTION.format(out=OUT, lang=l, **cell) for l in output.keys()],
+        predictions=[
+            paths.PREDICTION.format(out=OUT, lang=lang, **cell) for lang in output.keys()
+        ],
     )
 
 

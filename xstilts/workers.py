@@ -42,6 +42,12 @@ def _start_worker() -> None:
     import transformers  # noqa: F401
 
     import xstilts.steps  # noqa: F401  (sets the environment for quiet libraries)
+    from xstilts.runtime import install_stop_handlers
+
+    # SIGTERM/SIGUSR1/SIGINT (forwarded by the Snakemake process, or Ctrl-C to the whole
+    # process group) record a stop request: a training job checkpoints and stops, as it would
+    # in the Snakemake process; an idle worker stays alive for the pool's orderly shutdown.
+    install_stop_handlers(chain=False)
 
 
 def _pool() -> concurrent.futures.ProcessPoolExecutor:
@@ -57,12 +63,41 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
         return _POOL
 
 
-def _discard_pool() -> None:
+def _discard_pool(wait: bool = False) -> None:
     global _POOL
     with _LOCK:
         if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
+            _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
+
+
+def shutdown() -> None:
+    """Stop the worker processes (they are started again by the next step)."""
+    _discard_pool(wait=True)
+
+
+def forward_stop_signals() -> None:
+    """From the main thread of the Snakemake process: SIGTERM and SIGUSR1 sent to it reach the
+    workers too (their training jobs checkpoint and stop), then mean what they meant before."""
+    import os
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGUSR1):
+        previous = signal.getsignal(signum)
+
+        def forward(number, frame, previous=previous):
+            # the executor's pid -> process map (CPython's ProcessPoolExecutor)
+            for pid in list(getattr(_POOL, "_processes", None) or {}):
+                try:
+                    os.kill(pid, number)
+                except ProcessLookupError:
+                    pass
+            if callable(previous):
+                previous(number, frame)
+            elif previous == signal.SIG_DFL and number == signal.SIGTERM:
+                raise SystemExit(128 + number)
+
+        signal.signal(signum, forward)
 
 
 def run_in_worker(step, args: tuple, kwargs: dict):

@@ -140,7 +140,12 @@ def pretrain_mlm(
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01)
+    # The masking generator a main process would get: HF refuses to seed it in another process
+    # (a local run's worker process, xstilts.workers) outside a DataLoader.
+    collator.generator = collator.get_generator(seed)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01, fused=True
+    )
     steps, batch_size = params["steps"], params.get("batch_size", 64)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps)
