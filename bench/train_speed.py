@@ -42,7 +42,8 @@ def build_data(root: Path, n_train: int) -> tuple[Path, object]:
     """toy-mnli (English) as features, and its tokenizer."""
     import datasets
 
-    from xstilts.data.features import featurize_split
+    from xstilts.data.features import featurize_split, write_features_manifest
+    from xstilts.data.store import write_manifest
     from xstilts.data.synthetic import generate
     from xstilts.model.pretrain import build_tokenizer
 
@@ -50,6 +51,7 @@ def build_data(root: Path, n_train: int) -> tuple[Path, object]:
     tokenizer = build_tokenizer([r["text_a"] + " " + r["text_b"] for r in rows], 3000)
     (root / "data/en").mkdir(parents=True)
     datasets.Dataset.from_list(rows).to_parquet(str(root / "data/en/train.parquet"))
+    write_manifest(root / "data", "toy-mnli", "classification", {"kind": "bench"})
     featurize_split(
         root / "data",
         "en",
@@ -60,12 +62,15 @@ def build_data(root: Path, n_train: int) -> tuple[Path, object]:
         root / "features/en",
         labels=["entailment", "neutral", "contradiction"],
     )
+    write_features_manifest(root / "features", params={"max_length": 128})
     return root / "features/en", tokenizer
 
 
 def init_model(root: Path, name: str, shape: dict, tokenizer) -> Path:
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForMaskedLM
+
+    from xstilts.io import write_folder_record
 
     torch.manual_seed(0)
     config = XLMRobertaConfig(
@@ -80,6 +85,7 @@ def init_model(root: Path, name: str, shape: dict, tokenizer) -> Path:
     path = root / "init" / name.split()[0]
     XLMRobertaForMaskedLM(config).save_pretrained(str(path))
     tokenizer.save_pretrained(str(path))
+    write_folder_record(path, {"kind": "bench-init"})
     return path
 
 

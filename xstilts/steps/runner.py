@@ -4,7 +4,8 @@ Rules run steps in-process (`run:`), so locally the heavy libraries are imported
 workflow rather than once per job (torch + transformers take ~4 s to import here). Every step
 holds STEP_LOCK, so jobs that share a process run one after the other: torch's RNG and thread
 settings are process-wide (determinism), and libraries imported from two threads at once break.
-Each job is its own process on SLURM.
+A local run on several cores hands each step to a worker process instead (xstilts/workers.py),
+one job per process at a time. Each job is its own process on SLURM.
 
 A step's log gets its messages, and on failure the traceback (Snakemake prints only the
 exception); its last line is the job's real wall and CPU time: Snakemake's `benchmark:` measures
