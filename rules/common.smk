@@ -214,7 +214,8 @@ def score_inputs(input, cell, output):
     return SimpleNamespace(
         model=input.model,
         predictions=[
-            paths.PREDICTION.format(out=OUT, lang=lang, **cell) for lang in output.keys()
+            paths.PREDICTION.format(out=OUT, lang=lang, **cell)
+            for lang in output.keys()
         ],
     )
 

@@ -86,4 +86,6 @@ rule aggregate:
     params:
         settings=aggregate_params(),
     run:
-        steps.aggregate(config, all_score_files(), dict(output.items()), log_path=log[0])
+        steps.aggregate(
+            config, all_score_files(), dict(output.items()), log_path=log[0]
+        )

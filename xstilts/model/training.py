@@ -303,9 +303,11 @@ def train(
 
     handlers = install_stop_handlers(chain=False)  # direct calls from a main thread (tests)
     timer = LoopTimer()
+    model.train()  # the whole model: from_pretrained leaves the encoder in eval mode
     try:
         for step in range(first_step, max_steps + 1):
-            model.train()
+            if not model.training:  # once, and again after each evaluation (it walks every module)
+                model.train()
             for _ in range(accumulation):
                 unit = next(sampler)
                 with autocast(settings):
