@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -68,20 +70,24 @@ def ready_to_build(config: dict, root: Path) -> dict:
     return config
 
 
-def dry_run(configfile: Path, workdir: Path, quiet_jobs: bool) -> tuple[float, int]:
+def dry_run(configfile: Path, workdir: Path, quiet_jobs: bool) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of the snakemake process, jobs)."""
     cmd = [SNAKEMAKE, "all", "-n", "--snakefile", str(ROOT / "Snakefile")]
     cmd += ["--directory", str(workdir), "--configfile", str(configfile)]
     if quiet_jobs:
         cmd += ["--quiet", "rules"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-3000:]}")
     match = re.search(r"^total\s+(\d+)", result.stdout + result.stderr, re.M)
     if not match:
         raise SystemExit(f"no job total in the dry run's output:\n{result.stdout[-2000:]}")
-    return seconds, int(match.group(1))
+    return seconds, cpu, int(match.group(1))
 
 
 def main() -> None:
@@ -106,15 +112,23 @@ def main() -> None:
             ("full study (config/xtreme-r.yaml)", full),
             (f"{args.copies}x recipes, {args.seeds} seeds", big),
         ]
-        print(f"{'dry run':<36} {'jobs':>7} {'seconds (each run)':>28} {'median':>7} {'ms/job':>7}")
+        print(
+            f"{'dry run':<34} {'jobs':>6} {'wall s (each run)':>20} {'median':>6} "
+            f"{'CPU s':>6} {'ms/job':>6}   load (1 min)"
+        )
         for label, configfile in cases:
-            times, jobs = [], None
+            times, cpus, jobs = [], [], None
             for r in range(args.repeats):
-                seconds, jobs = dry_run(configfile, tmp / f"work-{label[:4]}-{r}", args.quiet_jobs)
+                workdir = tmp / f"work-{label[:4]}-{r}"
+                seconds, cpu, jobs = dry_run(configfile, workdir, args.quiet_jobs)
                 times.append(seconds)
-            median = statistics.median(times)
+                cpus.append(cpu)
+            median, cpu = statistics.median(times), statistics.median(cpus)
             each = ", ".join(f"{t:.1f}" for t in times)
-            print(f"{label:<36} {jobs:>7} {each:>28} {median:>7.1f} {1000 * median / jobs:>7.2f}")
+            print(
+                f"{label:<34} {jobs:>6} {each:>20} {median:>6.1f} {cpu:>6.1f} "
+                f"{1000 * median / jobs:>6.2f}   {os.getloadavg()[0]:.1f}"
+            )
 
 
 if __name__ == "__main__":

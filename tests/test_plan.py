@@ -112,3 +112,5 @@ def test_dry_run_jobs_match_the_counts(tmp_path):
         "pawsx",
         "pawsx/mnli",
     ]
+    # the evaluation jobs are printed as members of their group (indented): found too
+    assert sum(1 for rule, _ in jobs if rule.startswith("predict_")) == 12

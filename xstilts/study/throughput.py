@@ -72,7 +72,7 @@ def dry_run_jobs(snakefile: Path, configfile: str | None, workdir: str | None, t
         raise SystemExit(result.stderr.strip() or result.stdout.strip())
     jobs, rule = [], None
     for line in result.stdout.splitlines():
-        match = re.match(r"^(?:local)?rule (\S+):$", line)
+        match = re.match(r"^\s*(?:local)?rule (\S+):$", line)  # group members are indented
         if match:
             rule = match.group(1)
             jobs.append((rule, {}))
