@@ -34,6 +34,12 @@ def seeded_training_draws(seed: int) -> list[float]:
     return out.flatten().tolist()
 
 
+def test_one_worker_is_no_pool():
+    workers.use_workers(1)
+    assert not workers.active()
+    workers.use_workers(0)
+
+
 def test_in_process_by_default(tmp_path):
     assert not workers.active()
     pid, doubled = where_and_what(21, log_path=str(tmp_path / "a.log"))
@@ -70,7 +76,44 @@ def test_results_identical_to_in_process(two_workers):
     assert in_workers[0] == in_workers[2] and in_workers[0] != in_workers[1]
 
 
-def test_one_worker_is_no_pool():
-    workers.use_workers(1)
-    assert not workers.active()
-    workers.use_workers(0)
+@step
+def stop_requests_seen() -> tuple[int, int]:
+    import time
+
+    from xstilts.runtime import stop_count
+
+    time.sleep(0.2)  # busy long enough that concurrent calls need both workers
+    return os.getpid(), stop_count()
+
+
+def test_stop_signals_reach_the_workers(two_workers):
+    """SIGUSR1 (SLURM's warning before the time limit) sent to the Snakemake process reaches
+    the workers, where training polls it; the process's own handler still runs."""
+    import signal
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask_every_worker() -> dict[int, int]:
+        """{worker pid: stop requests it saw}, once both workers (the pool's maximum) answer."""
+        answers: dict[int, int] = {}
+        for _ in range(100):
+            with ThreadPoolExecutor(2) as threads:  # two jobs at once, as Snakemake's threads
+                answers.update(threads.map(lambda _: stop_requests_seen(), range(2)))
+            if len(answers) == 2:
+                return answers
+        raise AssertionError(f"only {len(answers)} worker answered")
+
+    seen = []
+    previous = signal.signal(signal.SIGUSR1, lambda signum, frame: seen.append(signum))
+    try:
+        before = ask_every_worker()  # both workers started (the pool's maximum)
+        workers.forward_stop_signals()
+        os.kill(os.getpid(), signal.SIGUSR1)
+        time.sleep(1.0)
+        after = ask_every_worker()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    assert seen == [signal.SIGUSR1]
+    assert set(after) == set(before)  # the same two processes: none died of the signal
+    assert all(after[pid] == before[pid] + 1 for pid in before), (before, after)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import threading
 
 _LOCK = threading.Lock()
@@ -37,17 +38,18 @@ def active() -> bool:
 
 
 def _start_worker() -> None:
+    from xstilts.runtime import install_stop_handlers
+
+    # First (a signal during the imports would kill the worker): SIGTERM/SIGUSR1/SIGINT,
+    # forwarded by the Snakemake process or Ctrl-C to the process group, record a stop
+    # request: a training job checkpoints and stops, as it would in the Snakemake process; an
+    # idle worker stays alive for the pool's orderly shutdown.
+    install_stop_handlers(chain=False)
     # The heavy imports once per worker, before its first job.
     import torch  # noqa: F401
     import transformers  # noqa: F401
 
     import xstilts.steps  # noqa: F401  (sets the environment for quiet libraries)
-    from xstilts.runtime import install_stop_handlers
-
-    # SIGTERM/SIGUSR1/SIGINT (forwarded by the Snakemake process, or Ctrl-C to the whole
-    # process group) record a stop request: a training job checkpoints and stops, as it would
-    # in the Snakemake process; an idle worker stays alive for the pool's orderly shutdown.
-    install_stop_handlers(chain=False)
 
 
 def _pool() -> concurrent.futures.ProcessPoolExecutor:
@@ -60,7 +62,15 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
             )
+            # Start every worker now: the executor starts one per submission only while none
+            # is idle, so a run whose first jobs come one at a time would stay on one worker.
+            for _ in range(_SIZE):
+                _POOL.submit(_started)
         return _POOL
+
+
+def _started() -> int:
+    return os.getpid()
 
 
 def _discard_pool(wait: bool = False) -> None:
@@ -79,7 +89,6 @@ def shutdown() -> None:
 def forward_stop_signals() -> None:
     """From the main thread of the Snakemake process: SIGTERM and SIGUSR1 sent to it reach the
     workers too (their training jobs checkpoint and stop), then mean what they meant before."""
-    import os
     import signal
 
     for signum in (signal.SIGTERM, signal.SIGUSR1):
