@@ -125,15 +125,20 @@ class LoopTimer:
 
     def __init__(self):
         self.seconds = {"train": 0.0, "evaluate": 0.0}
+        self.cpu_seconds = {
+            "train": 0.0,
+            "evaluate": 0.0,
+        }  # this process's (other jobs' load aside)
         self.steps = 0
-        self.mark = time.perf_counter()
+        self.mark, self.cpu_mark = time.perf_counter(), time.process_time()
 
     def lap(self, phase: str) -> None:
         if torch.cuda.is_available():  # device work is asynchronous
             torch.cuda.synchronize()
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.seconds[phase] += now - self.mark
-        self.mark = now
+        self.cpu_seconds[phase] += cpu - self.cpu_mark
+        self.mark, self.cpu_mark = now, cpu
 
     def report(self, streams) -> dict:
         real = sum(s.real_tokens for s in streams)
@@ -141,6 +146,7 @@ class LoopTimer:
         train = self.seconds["train"]
         return {
             "train_seconds": round(train, 3),
+            "train_cpu_seconds": round(self.cpu_seconds["train"], 3),
             "evaluate_seconds": round(self.seconds["evaluate"], 3),
             "steps": self.steps,
             "steps_per_second": round(self.steps / train, 3) if train else None,
