@@ -47,8 +47,12 @@ def snakemake_with(
 
 @pytest.fixture(scope="module")
 def study_run(tmp_path_factory):
+    import time
+
     workdir = tmp_path_factory.mktemp("e2e")
+    started = time.time()
     snakemake(workdir, "all")
+    (workdir / "elapsed.txt").write_text(str(time.time() - started))
     return workdir
 
 
@@ -149,3 +153,115 @@ def test_one_cell_regenerates_identically(study_run):
         os.remove(path)
     snakemake(study_run, str(score.relative_to(study_run)))
     assert score.read_text() == before  # same config, same machine: same scores
+
+
+# --- faults: what a user sees, and the recovery the message gives -------------------------------
+
+
+def _failing(workdir: Path, *args: str) -> str:
+    result = snakemake(workdir, *args, check=False)
+    assert result.returncode != 0, result.stdout[-2000:]
+    return result.stdout + result.stderr
+
+
+def _advised_force(output: str) -> str:
+    import re
+
+    found = re.search(r"snakemake --force (\S+)", output)
+    assert found, output[-3000:]
+    return found.group(1)
+
+
+def test_a_prediction_file_with_missing_lines_is_not_scored(study_run):
+    cell = study_run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1"
+    predictions, score = cell / "predictions/xb.jsonl", cell / "scores/xb.json"
+    before = json.loads(score.read_text())["metrics"]
+    lines = predictions.read_text().splitlines(keepends=True)
+    predictions.write_text("".join(lines[: len(lines) // 2]))
+    output = _failing(study_run, str(score.relative_to(study_run)))
+    assert str(predictions.relative_to(study_run)) in output
+    assert "gold examples without a prediction" in output
+    # the message's recovery: force the predictions, then the usual command
+    snakemake(study_run, "--force", _advised_force(output))
+    snakemake(study_run, str(score.relative_to(study_run)))
+    assert json.loads(score.read_text())["metrics"] == before
+
+
+def test_an_altered_test_file_is_refused_and_regenerated(study_run):
+    import datasets
+
+    data = study_run / "resources-test/data/toy-xnli"
+    test_file = data / "xa/test.parquet"
+    score = study_run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1/scores/xa.json"
+    before = json.loads(score.read_text())
+    rows = datasets.Dataset.from_parquet(str(test_file)).to_list()
+    rows[0]["label"] = (rows[0]["label"] + 1) % 3  # one altered gold label, a valid file
+    datasets.Dataset.from_list(rows).to_parquet(str(test_file))
+    target = str(score.relative_to(study_run))
+    output = _failing(study_run, target, "--forcerun", "score_toy_xnli")
+    assert str(test_file.relative_to(study_run)) in output and "sha256" in output
+    assert _advised_force(output) == "resources-test/data/toy-xnli"
+    snakemake(study_run, "--force", _advised_force(output))
+    snakemake(study_run, target)
+    after = json.loads(score.read_text())
+    assert after["metrics"] == before["metrics"]  # regenerated data, retrained: same numbers
+    assert after["provenance"]["data_file_sha256"] == before["provenance"]["data_file_sha256"]
+
+
+def test_garbled_model_weights_are_refused_and_retrained(study_run):
+    model = study_run / "results-test/tiny-xlmr/baseline/toy-xcopa/seed1/model"
+    score = model.parent / "scores/xb.json"
+    before = json.loads(score.read_text())
+    weights = model / "model.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-64] ^= 0xFF
+    weights.write_bytes(bytes(raw))
+    target = str(score.relative_to(study_run))
+    output = _failing(study_run, target, "--forcerun", "predict_toy_xcopa")
+    assert str(weights.relative_to(study_run)) in output
+    snakemake(study_run, "--force", _advised_force(output))
+    snakemake(study_run, target)
+    after = json.loads(score.read_text())
+    assert after["metrics"] == before["metrics"]
+    assert after["provenance"]["model_sha256"] == before["provenance"]["model_sha256"]
+
+
+def test_settings_that_change_results_rerun_the_steps_that_read_them(study_run, tmp_path):
+    """Before: a task's category, the aggregation's baseline and comparisons changed nothing
+    (the old tables stayed)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / CONFIG).read_text())
+    changes = {
+        "category": lambda c: c.update(tasks={"toy-xnli": {"category": "structured_prediction"}}),
+        "baseline": lambda c: c.update(aggregate={"baseline": "pawsx-mnli"}),
+        "comparisons": lambda c: c.update(
+            aggregate={"comparisons": [{"recipe": "baseline", "versus": "pawsx-mnli"}]}
+        ),
+        "qa rule": lambda c: c.update(aggregate={"qa_score": "f1"}),
+    }
+    for name, change in changes.items():
+        changed = json.loads(json.dumps(config))
+        change(changed)
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(changed))
+        result = snakemake_with(path, study_run, "all", "--dry-run")
+        assert "aggregate" in result.stdout, (name, result.stdout[-1500:])
+        if name == "category":
+            assert "score_toy_xnli" in result.stdout  # score files record the category
+
+
+def test_every_job_records_its_real_time(study_run):
+    timings = [
+        json.loads(p.read_text()) for p in study_run.glob("results-test/benchmarks/**/*.json")
+    ]
+    timings += [
+        json.loads(p.read_text()) for p in study_run.glob("resources-test/benchmarks/**/*.json")
+    ]
+    elapsed = float((study_run / "elapsed.txt").read_text())
+    assert len(timings) >= 10
+    for timing in timings:
+        assert 0 < timing["wall_s"] <= elapsed and 0 <= timing["cpu_s"]
+    # Snakemake's benchmark: gave each threaded job the whole process's CPU time; the jobs'
+    # own CPU times add up to at most what two cores can give in the run's time
+    assert sum(t["cpu_s"] for t in timings) <= 2 * elapsed

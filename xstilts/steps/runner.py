@@ -17,6 +17,7 @@ import contextlib
 import functools
 import os
 import resource
+import socket
 import threading
 import time
 import traceback
@@ -41,7 +42,11 @@ def job_log(path: str | None):
         yield
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
+    # Appended, one header per attempt: a retried or resumed job's log keeps what happened
+    # before (the checkpoint, the signal that stopped it).
+    with open(path, "a", encoding="utf-8") as handle:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+        handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
         _LOG.handle = handle
         try:
             yield

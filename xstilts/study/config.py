@@ -575,3 +575,23 @@ class Study:
 
     def model_source(self, model: str) -> str:
         return self.config["models"][model]["source"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m xstilts.study.config FILE...`: check study configs (YAML syntax with file and
+    line, the schema, the registries) without running anything."""
+    import sys
+
+    status = 0
+    for path in argv if argv is not None else sys.argv[1:]:
+        try:
+            load_config(path)
+            print(f"{path}: valid")
+        except ConfigError as err:
+            print(f"{path}: invalid configuration:\n{err}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
