@@ -185,11 +185,15 @@ def summary_outputs():
 # Params that a step reads from the config, declared so that changing them reruns the step
 # (Snakemake's params rerun trigger); the steps themselves read the same values.
 def dataset_params(wildcards):
+    from xstilts.study.conventions import dataset_conventions
+
     data = config.get("data") or {}
+    spec = STUDY.datasets[wildcards.dataset]
     return {
-        "spec": STUDY.datasets[wildcards.dataset],
+        "spec": spec,
         "seed": data.get("seed"),
         "size": (data.get("sizes") or {}).get(wildcards.dataset),
+        "conventions": dataset_conventions(config, spec),
     }
 
 

@@ -123,7 +123,7 @@ def test_score_files_record_what_produced_them(study_run):
     }
     prov = record["provenance"]
     assert prov["chain"] == ["pawsx", "mnli"] and prov["seed"] == 1
-    assert prov["retrieval"] == {"layer": -1, "pooling": "mean", "direction": "xx-en"}
+    assert prov["retrieval"] == {"layer": -1, "pooling": "mean", "direction": "en-xx"}
     assert len(prov["config_hash"]) == 16
     assert prov["trained_with"]["packages"]["torch"].startswith("2.13.0")
     assert prov["trained_with"]["device"].startswith("cpu")

@@ -92,6 +92,7 @@ def translate_shard(config: dict, dataset: str, lang: str, source_dir: str, out_
 @step
 def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | None = None) -> None:
     from xstilts.data.prepare import prepare_dataset
+    from xstilts.study.conventions import dataset_conventions
 
     study = Study(config)
     data_cfg = config.get("data") or {}
@@ -104,6 +105,7 @@ def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | No
         needs=study.dataset_needs(dataset),
         release_root=study.release_root,
         translated=translated,
+        conventions=dataset_conventions(config, study.datasets[dataset]),
     )
     log(f"prepared {dataset} -> {out_dir}")
 
@@ -206,6 +208,8 @@ def feature_params(study: Study, dataset: str) -> dict:
         **(training.get("defaults") or {}),
         **((training.get("heads") or {}).get(SCHEMA_HEAD.get(schema)) or {}),
     }
+    from xstilts.study.conventions import feature_conventions
+
     keep = ("max_length", "doc_stride", "max_query_length")
     spec = _task_using(study, dataset)
     return {
@@ -213,6 +217,7 @@ def feature_params(study: Study, dataset: str) -> dict:
         "params": {k: v for k, v in params.items() if k in keep},
         "labels": list(spec.labels) if spec and spec.labels else None,
         "template": spec.question_template if spec else None,
+        "conventions": feature_conventions(study.config, schema),
     }
 
 
@@ -253,6 +258,7 @@ def tokenize(
                 tmp / lang,
                 labels=labels,
                 template=template,
+                label_piece=featurisation["conventions"].get("tag_label_piece", "first"),
             )
         write_json(
             tmp / "manifest.json",
@@ -261,6 +267,7 @@ def tokenize(
                 "split": split,
                 "schema": schema,
                 "params": params,
+                "conventions": featurisation["conventions"],
                 "counts": counts,
                 "tokenizer": str(tokenizer_dir),
             },
@@ -407,6 +414,7 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
     from xstilts.data.store import read_manifest
     from xstilts.evaluation.scoring import compute_metrics, gold_for
     from xstilts.provenance import environment
+    from xstilts.study.conventions import feature_conventions
 
     study = Study(config)
     model, recipe, task, seed = cell["model"], cell["recipe"], cell["task"], cell["seed"]
@@ -458,6 +466,11 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
                     "best_dev": trained.get("best_dev"),
                 },
                 "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
+                # As the test data was prepared (its manifest) and tokenised.
+                "conventions": {
+                    **(manifest["source"].get("conventions") or {}),
+                    **feature_conventions(config, study.datasets[spec.test.dataset]["schema"]),
+                },
                 "trained_with": trained.get("environment"),
                 "scored_with": environment(device=False),
             },
@@ -473,3 +486,4 @@ def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> 
     study = Study(config)
     build_tables(study, score_files, outputs)
     log(f"results table -> {outputs['markdown']}")
+
