@@ -234,3 +234,23 @@ def cell(task):
         "task": task,
         "seed": int(wc.seed),
     }
+
+
+def export_cell_files(template):
+    """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
+
+    def files(wc):
+        return [
+            template.format(
+                out=OUT,
+                model=wc.model,
+                recipe=wc.recipe,
+                task=task,
+                seed=wc.seed,
+                lang=lang,
+            )
+            for task in STUDY.targets
+            for lang in STUDY.test_languages(task)
+        ]
+
+    return files
