@@ -149,3 +149,25 @@ def test_one_cell_regenerates_identically(study_run):
         os.remove(path)
     snakemake(study_run, str(score.relative_to(study_run)))
     assert score.read_text() == before  # same config, same machine: same scores
+
+
+def test_export_writes_the_official_prediction_folders(study_run):
+    """`snakemake export`: one official prediction folder per (model, recipe, seed), whose
+    manifest holds the score files' numbers (tests/test_export.py reads the files back)."""
+    snakemake(study_run, "export")
+    for recipe in ("baseline", "pawsx-mnli"):
+        folder = study_run / f"results-test/export/tiny-xlmr/{recipe}/seed1"
+        manifest = json.loads((folder / "manifest.json").read_text())
+        assert sorted(p.name for p in (folder / "predictions").iterdir()) == [
+            "tatoeba",
+            "udpos",
+            "xcopa",
+            "xnli",
+            "xquad",
+        ]
+        tatoeba = manifest["tasks"]["tatoeba"]["languages"]["xb"]["scores"]["accuracy"]
+        score = study_run / f"results-test/tiny-xlmr/{recipe}/toy-tatoeba/seed1/scores/xb.json"
+        assert tatoeba == json.loads(score.read_text())["metrics"]["accuracy_en-xx"]
+        assert (folder / "extra/predictions/lareqa/test-en.json").is_file()
+    markdown = (study_run / "results-test/summary/table.md").read_text()
+    assert "ud_tokens xtreme, tag_label_piece first, retrieval_inputs official" in markdown
