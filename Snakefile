@@ -27,6 +27,7 @@ include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/training.smk"
 include: "rules/evaluation.smk"
+include: "rules/export.smk"
 
 
 onstart:

@@ -201,13 +201,17 @@ def summary_outputs():
 # Params that a step reads from the config, declared so that changing them reruns the step
 # (Snakemake's params rerun trigger); the steps themselves read the same values.
 def dataset_params(wildcards):
+    from xstilts.study.conventions import dataset_conventions
+
     data = config.get("data") or {}
+    spec = STUDY.datasets[wildcards.dataset]
     return {
-        "spec": STUDY.datasets[wildcards.dataset],
+        "spec": spec,
         "seed": data.get("seed"),
         "size": (data.get("sizes") or {}).get(wildcards.dataset),
         "needs": STUDY.dataset_needs(wildcards.dataset),
         "release_root": STUDY.release_root,
+        "conventions": dataset_conventions(config, spec),
     }
 
 
@@ -306,3 +310,23 @@ def timing(base, path):
     """Where a step writes its real wall and CPU time (xstilts/steps/runner.py); Snakemake's
     `benchmark:` measures the whole process, every job at once when jobs run in threads."""
     return f"{base}/benchmarks/{path}.json"
+
+
+def export_cell_files(template):
+    """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
+
+    def files(wc):
+        return [
+            template.format(
+                out=OUT,
+                model=wc.model,
+                recipe=wc.recipe,
+                task=task,
+                seed=wc.seed,
+                lang=lang,
+            )
+            for task in STUDY.targets
+            for lang in STUDY.test_languages(task)
+        ]
+
+    return files

@@ -461,7 +461,9 @@ class Study:
 
     def retrieval_settings(self, target: str) -> dict:
         spec = self.tasks[target]
-        settings = {"layer": -1, "pooling": spec.pooling, "direction": "xx-en"}
+        # The task spec's direction (Tatoeba: English queries, as the official code).
+        direction = spec.extra.get("direction", "xx-en")
+        settings = {"layer": -1, "pooling": spec.pooling, "direction": direction}
         settings.update((self.config.get("retrieval") or {}).get(target, {}))
         return settings
 
