@@ -61,6 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         "--cells", nargs="+", help="cells: model/recipe/task/seedN/language or score file paths"
     )
     rerun.add_argument("--sample", type=int, default=2, help="random cells (without --cells)")
+    rerun.add_argument(
+        "--all",
+        action="store_true",
+        help="every cell: the whole study, and its summary tables compared too",
+    )
     rerun.add_argument("--seed", type=int, default=0, help="seed of the random sample")
     rerun.add_argument("--workdir", type=Path, help="fresh folder for the rerun")
     rerun.add_argument("--cores", type=int, default=2)
@@ -72,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     rerun.add_argument(
         "--release-root", help="where the release files are on this machine (data.release_root)"
+    )
+    rerun.add_argument(
+        "--snakemake-args",
+        default="",
+        help="more snakemake arguments for the reruns, e.g. '--profile slurm'",
     )
     rerun.add_argument(
         "--snakefile",
@@ -100,13 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         return reproduce(
             args.archive,
             cells=args.cells,
-            sample=args.sample,
+            sample=None if args.all else args.sample,
             seed=args.seed,
             workdir=args.workdir,
             cores=args.cores,
             tolerance=args.tolerance,
             release_root=args.release_root,
             snakefile=args.snakefile,
+            snakemake_args=args.snakemake_args,
         )
     except (ArchiveError, ManifestError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

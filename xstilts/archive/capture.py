@@ -45,6 +45,21 @@ def code_state(repo: Path = REPO) -> dict:
     }
 
 
+# What the workflow's numbers depend on; xstilts/archive only reads finished runs.
+CODE_PATHS = ("Snakefile", "rules", "xstilts", ":!xstilts/archive", "requirements.txt", "envs")
+
+
+def same_workflow_code(commit: str, repo: Path = REPO) -> bool:
+    """Whether `commit` has the checkout's workflow code (Snakefile, rules, package, pinned
+    requirements), by git; False when git does not know the commit."""
+    result = subprocess.run(
+        ["git", "-C", str(repo), "diff", "--quiet", commit, "--", *CODE_PATHS],
+        capture_output=True,
+        timeout=60,
+    )
+    return result.returncode == 0
+
+
 def snakemake_archive(
     out_tar: Path, configfile: Path, repo: Path = REPO, timeout: int = 900
 ) -> tuple[list[str], list[str]]:

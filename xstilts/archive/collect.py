@@ -58,6 +58,14 @@ class Cell:
         }
 
 
+def archived_path(study: Study, run_path: str) -> str:
+    """Where a file or folder of the run is in the archive: results/... or resources/..."""
+    for top, folder in (("results", study.results_dir), ("resources", study.resources_dir)):
+        if Path(run_path).is_relative_to(folder):
+            return f"{top}/{Path(run_path).relative_to(folder).as_posix()}"
+    raise ValueError(f"{run_path} is neither under {study.results_dir} nor {study.resources_dir}")
+
+
 def parse_cell(text: str) -> Cell:
     """`model/recipe/task/seedN/lang`, or a score file path ending in
     `model/recipe/task/seedN/scores/lang.json`."""
@@ -139,7 +147,7 @@ def cell_row(study: Study, cell: Cell, record: dict, model: dict, root: Path) ->
         "score": record.get("score"),
         "primary": record.get("primary"),
         "setting": record.get("setting"),
-        "score_file": f"results/{Path(cell.score(study.results_dir)).relative_to(study.results_dir).as_posix()}",
+        "score_file": archived_path(study, cell.score(study.results_dir)),
         "score_sha256": sha256_file(root / cell.score(study.results_dir)),
         "config_hash": prov.get("config_hash"),
         "chain": "/".join(prov.get("chain") or []) or "(none)",
@@ -150,7 +158,7 @@ def cell_row(study: Study, cell: Cell, record: dict, model: dict, root: Path) ->
         "data_source": data_source.get("kind"),
         "data_file_sha256": prov.get("data_file_sha256"),
         "predictions_sha256": prov.get("predictions_sha256"),
-        "model_dir": Path(target_model_dir(study, cell)).relative_to(study.results_dir).as_posix(),
+        "model_dir": archived_path(study, target_model_dir(study, cell)),
         "model_sha256": recorded_model or model["weights_sha256"],
         "model_sha256_from": "score provenance" if recorded_model else "model files at archiving",
         "model_weights_sha256": model["weights_sha256"],
@@ -201,17 +209,30 @@ def check_run(study: Study, root: Path, rows: list[dict], models: dict[str, dict
     return problems
 
 
-def code_problems(rows: list[dict], models: dict[str, dict], commit: str) -> list[str]:
-    """Scores and models made by another commit than the checkout whose code is archived."""
-    problems = []
+def code_problems(
+    rows: list[dict], models: dict[str, dict], commit: str, same_code=None
+) -> list[str]:
+    """Scores and models made by another commit than the checkout whose code is archived.
+    `same_code(other)`: whether that commit's workflow code is the checkout's (commits that
+    differ in documentation or tests only make the same numbers)."""
+    versions: dict[str, list[str]] = {}
     for row in rows:
         for key in ("code_version", "trained_code_version"):
-            if _commit(row[key]) != commit:
-                problems.append(f"{row['score_file']}: {key} {row[key]}, the checkout is {commit}")
+            versions.setdefault(row[key], []).append(f"{row['score_file']} ({key})")
     for path, entry in models.items():
         version = ((entry.get("metadata") or {}).get("environment") or {}).get("code_version")
-        if version is not None and _commit(version) != commit:
-            problems.append(f"{path}: trained by code {version}, the checkout is {commit}")
+        if version is not None:
+            versions.setdefault(version, []).append(path)
+    problems = []
+    for version, users in versions.items():
+        other = _commit(version)
+        if other == commit or (other and same_code and same_code(other)):
+            continue
+        problems.append(
+            f"{users[0]}"
+            + (f" and {len(users) - 1} more outputs" if len(users) > 1 else "")
+            + f": made by code {version}, the checkout's workflow code ({commit}) differs"
+        )
     return problems
 
 

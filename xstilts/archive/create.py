@@ -36,6 +36,7 @@ from xstilts import paths
 from xstilts.archive import capture
 from xstilts.archive.collect import (
     ArchiveError,
+    archived_path,
     cell_row,
     check_run,
     code_problems,
@@ -53,7 +54,14 @@ from xstilts.study.config import Study, load_config
 
 FORMAT_VERSION = 1
 # Copied from the results folder (besides each cell's score file, predictions, model metadata).
-RESULT_GLOBS = ("summary/**/*", "logs/**/*", "benchmarks/**/*", "*/*/*/seed*/logs/*")
+RESULT_GLOBS = (
+    "summary/**/*",  # tables, figures, reports
+    "figures/**/*",
+    "report*/**/*",
+    "logs/**/*",
+    "benchmarks/**/*",
+    "*/*/*/seed*/logs/*",
+)
 RESOURCE_GLOBS = (
     "data/*/manifest.json",
     "features/**/manifest.json",
@@ -72,21 +80,16 @@ def _glob(base: Path, patterns) -> list[Path]:
 
 def _model_dirs(study: Study, cells) -> dict[str, tuple[str, str]]:
     """Archive path of every model folder of the run -> (kind, run path)."""
-    out, res = study.results_dir, study.resources_dir
-    dirs = {}
-    for model in study.models:
-        run_path = paths.BASE_ENCODER.format(res=res, model=model)
-        dirs[f"resources/{Path(run_path).relative_to(res).as_posix()}"] = (
-            "starting model",
-            run_path,
-        )
-    for model, seed, chain in stage_dirs(study):
-        run_path = paths.stage(out, model, seed, chain)
-        dirs[f"results/{Path(run_path).relative_to(out).as_posix()}"] = ("stage", run_path)
-    for cell in cells:
-        run_path = target_model_dir(study, cell)
-        dirs[f"results/{Path(run_path).relative_to(out).as_posix()}"] = ("target", run_path)
-    return dirs
+    found = [
+        ("starting model", paths.BASE_ENCODER.format(res=study.resources_dir, model=model))
+        for model in study.models
+    ]
+    found += [
+        ("stage", paths.stage(study.results_dir, model, seed, chain))
+        for model, seed, chain in stage_dirs(study)
+    ]
+    found += [("target", target_model_dir(study, cell)) for cell in cells]
+    return {archived_path(study, run_path): (kind, run_path) for kind, run_path in found}
 
 
 def _models(study: Study, root: Path, cells) -> dict[str, dict]:
@@ -112,18 +115,17 @@ def _run_environments(models: dict, records: dict) -> list[dict]:
     """The distinct environments (packages, Python, device, code) the run's steps recorded:
     where the models were trained (a GPU model when there was one) and the scores computed."""
     seen: dict[str, dict] = {}
+
+    def add(env: dict | None, user: str) -> None:
+        if env:
+            entry = seen.setdefault(json.dumps(env, sort_keys=True), {"used_by": [], **env})
+            if user not in entry["used_by"]:
+                entry["used_by"].append(user)
+
     for entry in models.values():
-        env = (entry.get("metadata") or {}).get("environment")
-        if env:
-            seen.setdefault(json.dumps(env, sort_keys=True), {"used_by": [], **env})
-            seen[json.dumps(env, sort_keys=True)]["used_by"].append(entry["path"])
+        add((entry.get("metadata") or {}).get("environment"), entry["path"])
     for record in records.values():
-        env = (record.get("provenance") or {}).get("scored_with")
-        if env:
-            key = json.dumps(env, sort_keys=True)
-            seen.setdefault(key, {"used_by": [], **env})
-            if "scoring" not in seen[key]["used_by"]:
-                seen[key]["used_by"].append("scoring")
+        add((record.get("provenance") or {}).get("scored_with"), "scoring")
     return list(seen.values())
 
 
@@ -171,9 +173,7 @@ def create(
             study,
             cell,
             records[cell],
-            models[
-                f"results/{Path(target_model_dir(study, cell)).relative_to(study.results_dir).as_posix()}"
-            ],
+            models[archived_path(study, target_model_dir(study, cell))],
             root,
         )
         for cell in cells
@@ -181,7 +181,7 @@ def create(
     problems = check_run(study, root, rows, models) + predictions_problems(
         study, root, cells, records
     )
-    mismatched_code = code_problems(rows, models, code["commit"])
+    mismatched_code = code_problems(rows, models, code["commit"], capture.same_workflow_code)
     if not allow_code_mismatch:
         problems += mismatched_code
     if problems:
@@ -189,7 +189,7 @@ def create(
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ArchiveError(
             f"the run in {root} is not one consistent run of {configfile.name} and this "
-            f"checkout ({len(problems)} problems):\n{shown}{more}\n"
+            f"checkout ({len(problems)} problem{"s" if len(problems) > 1 else ""}):\n{shown}{more}\n"
             "Rerun what is listed (`snakemake all --configfile <the config>`; a score file "
             "from another config or code: `snakemake <score file> --forcerun train_target`), "
             "check out the commit that made the run, or pass --allow-code-mismatch to archive "
@@ -232,9 +232,7 @@ def _run_files(study: Study, root: Path, cells, models, with_predictions: bool) 
         if with_predictions:
             wanted.append(cell.predictions(study.results_dir))
         for run_path in wanted:
-            files[f"results/{Path(run_path).relative_to(study.results_dir).as_posix()}"] = (
-                root / run_path
-            )
+            files[archived_path(study, run_path)] = root / run_path
     for archived, entry in models.items():
         for name in MODEL_METADATA:
             if (root / entry["path"] / name).is_file():
@@ -263,7 +261,7 @@ Check it, then rerun a sample of its cells and compare them with the archived sc
 
 ```bash
 python -m xstilts.archive verify {name}          # or: sha256sum -c MANIFEST.sha256 (inside)
-python -m xstilts.archive reproduce {name} --sample 3
+python -m xstilts.archive reproduce {name} --sample 3   # or --all: every cell and the tables
 ```
 """
 

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -29,10 +30,13 @@ RELOCATABLE = ("results_dir", "resources_dir", "data.release_root")
 
 
 def choose_cells(
-    archived: list[str], wanted: list[str] | None, sample: int, seed: int
+    archived: list[str], wanted: list[str] | None, sample: int | None, seed: int
 ) -> list[Cell]:
-    """The cells to rerun: the ones named, or a seeded random sample of the archive's cells."""
+    """The cells to rerun: the ones named, a seeded random sample of the archive's cells, or
+    (sample None) all of them."""
     known = {parse_cell(key) for key in archived}
+    if sample is None and not wanted:
+        return sorted(known)
     if wanted:
         chosen = [parse_cell(text) for text in wanted]
         unknown = [c.key for c in chosen if c not in known]
@@ -176,9 +180,12 @@ def reproduce(
     tolerance: float = 0.0,
     release_root: str | None = None,
     snakefile=None,
+    snakemake_args: str = "",
     log=print,
 ) -> int:
-    """Rerun cells of `archive` in the fresh folder `workdir`; 0 when every score agrees."""
+    """Rerun cells of `archive` in the fresh folder `workdir`; 0 when every score agrees.
+    `sample` None reruns every cell and compares the summary tables too."""
+    extra = shlex.split(snakemake_args)
 
     archive = Path(archive).resolve()
     check = verify(archive)
@@ -204,19 +211,23 @@ def reproduce(
         snakefile = workdir / "workflow" / "Snakefile"
     snakefile = Path(snakefile).resolve()
     out = config.get("results_dir", "results")
-    targets = [cell.score(out) for cell in chosen]
+    # every cell: the whole study, summary tables included
+    whole = len(chosen) == len(archived_rows)
+    targets = ["all"] if whole else [cell.score(out) for cell in chosen]
     logs = workdir / "reproduce-logs"
     logs.mkdir()
 
     log(f"preparing data in {workdir} ...")
-    _snakemake(snakefile, workdir, targets, cores, ["--until", "prepare_data"], logs / "data.log")
+    _snakemake(
+        snakefile, workdir, targets, cores, ["--until", "prepare_data", *extra], logs / "data.log"
+    )
     problems = data_problems(workdir / config.get("resources_dir", "resources"), identities["data"])
     if problems:
         log("the regenerated data differs from the archive; no score is compared:")
         log("\n".join(f"  - {p}" for p in problems))
         return 1
     log("data identical to the archived manifests; training and scoring ...")
-    _snakemake(snakefile, workdir, targets, cores, [], logs / "run.log")
+    _snakemake(snakefile, workdir, targets, cores, extra, logs / "run.log")
 
     return compare(archive, workdir, chosen, tolerance, relocated, log)
 
@@ -266,6 +277,15 @@ def compare(
             f"config hash {fresh_hash}, "
             + ("FAILED: archived " + archived_hash if hash_differs else "as archived")
         )
+    whole = len(chosen) == len(archived_rows)
+    summary = (
+        summary_problems(archive / "results" / "summary", workdir / out / "summary", tolerance)
+        if whole
+        else []
+    )
+    if whole:
+        log("summary tables: " + ("as archived" if not summary else "FAILED"))
+        log("\n".join(f"  - {p}" for p in summary))
     for note in _package_notes(archive):
         log(f"note: {note}")
     tol = "exact" if tolerance == 0 else f"tolerance {tolerance}"
@@ -276,4 +296,30 @@ def compare(
     (workdir / "reproduce.json").write_text(
         json.dumps({"tolerance": tolerance, "cells": table, "models_differ": differ}, indent=2)
     )
-    return 1 if failed or hash_differs else 0
+    return 1 if failed or hash_differs or summary else 0
+
+
+def summary_problems(archived: Path, fresh: Path, tolerance: float) -> list[str]:
+    """Summary files (tables, question) of a whole-study rerun against the archived ones:
+    byte-identical when exact, CSV numbers within `tolerance` otherwise."""
+    import pandas as pd
+
+    problems = []
+    # tables and text; figures and reports may embed creation dates
+    tables = (".csv", ".md", ".json", ".txt", ".tsv")
+    for path in sorted(p for p in archived.iterdir() if p.is_file() and p.suffix in tables):
+        other = fresh / path.name
+        if not other.is_file():
+            problems.append(f"{path.name}: not made by the rerun")
+        elif path.read_bytes() == other.read_bytes():
+            continue
+        elif tolerance == 0 or path.suffix != ".csv":
+            problems.append(f"{path.name}: differs from the archived file")
+        else:
+            try:
+                pd.testing.assert_frame_equal(
+                    pd.read_csv(path), pd.read_csv(other), check_exact=False, rtol=0, atol=tolerance
+                )
+            except AssertionError as err:
+                problems.append(f"{path.name}: {str(err).splitlines()[0]}")
+    return problems
