@@ -189,7 +189,7 @@ def create(
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
         raise ArchiveError(
             f"the run in {root} is not one consistent run of {configfile.name} and this "
-            f"checkout ({len(problems)} problem{"s" if len(problems) > 1 else ""}):\n{shown}{more}\n"
+            f"checkout ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n{shown}{more}\n"
             "Rerun what is listed (`snakemake all --configfile <the config>`; a score file "
             "from another config or code: `snakemake <score file> --forcerun train_target`), "
             "check out the commit that made the run, or pass --allow-code-mismatch to archive "
