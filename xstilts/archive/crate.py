@@ -211,8 +211,8 @@ def build_crate(root: Path, info: dict) -> ROCrate:
 
     for folder, name in info["datasets"].items():
         properties = {"name": name}
-        if folder.startswith("logs"):
-            properties["about"] = action  # engine traces of the run
+        if "logs" in folder or "benchmarks" in folder:
+            properties["about"] = action  # the run's traces
         crate.add_dataset(root / folder, folder + "/", properties=properties)
     for path, name in info["files"].items():
         crate.add_file(

@@ -363,7 +363,8 @@ def _write_archive(
             "code": code,
             "snakemake_version": snakemake.__version__,
             "created": created,
-            "command": f"snakemake all --configfile {configfile.name}",
+            "command": f"snakemake all --configfile {configfile.name} (in {root}); Snakemake's "
+            "own logs of it are under logs/snakemake/",
             "start_time": _iso(min(p.stat().st_mtime for p in inputs or outputs)),
             "end_time": _iso(max(p.stat().st_mtime for p in outputs)),
             "config": "config/resolved.yaml",
