@@ -8,7 +8,13 @@ import yaml
 from rocrate.rocrate import ROCrate
 
 from xstilts.archive.__main__ import main
-from xstilts.archive.collect import Cell, model_identity, parse_cell, unknown_fields
+from xstilts.archive.collect import (
+    Cell,
+    code_problems,
+    model_identity,
+    parse_cell,
+    unknown_fields,
+)
 from xstilts.archive.crate import build_crate
 from xstilts.archive.manifest import MANIFEST, ManifestError, verify, write_manifest
 from xstilts.archive.reproduce import choose_cells, compare_record, data_problems, relocate
@@ -178,3 +184,47 @@ def test_crate_reads_back_as_a_workflow_run(tmp_path):
     profiles = {e.id for e in back.root_dataset["conformsTo"]}
     assert "https://w3id.org/ro/wfrun/workflow/0.5" in profiles
     assert back.root_dataset["author"][0]["name"] == "Us"
+
+
+def test_outputs_of_another_commit_are_refused_unless_its_workflow_code_is_the_same():
+    rows = [
+        {"score_file": "results/a.json", "code_version": "c1", "trained_code_version": "c1-dirty"},
+        {"score_file": "results/b.json", "code_version": "c0", "trained_code_version": "c1"},
+    ]
+    models = {"results/m": {"metadata": {"environment": {"code_version": "c0"}}}}
+    assert code_problems(rows, models, "c1") == [
+        "results/b.json (code_version) and 1 more outputs: made by code c0, the checkout's "
+        "workflow code (c1) differs"
+    ]
+    assert code_problems(rows, models, "c1", same_code=lambda commit: commit == "c0") == []
+    assert len(code_problems(rows, models, "c2", same_code=lambda commit: False)) == 3
+
+
+def test_same_workflow_code_is_decided_by_git(tmp_path):
+    import subprocess
+
+    from xstilts.archive.capture import same_workflow_code
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "t@example.org")
+    git("config", "user.name", "t")
+    (tmp_path / "xstilts").mkdir()
+    (tmp_path / "xstilts/steps.py").write_text("x = 1\n")
+    (tmp_path / "README.md").write_text("a\n")
+    git("add", ".")
+    git("commit", "-qm", "first")
+    first = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    (tmp_path / "README.md").write_text("b\n")  # documentation only: same numbers
+    (tmp_path / "xstilts/archive").mkdir()
+    (tmp_path / "xstilts/archive/create.py").write_text("y = 2\n")
+    git("add", ".")
+    git("commit", "-qm", "docs")
+    assert same_workflow_code(first, tmp_path)
+    (tmp_path / "xstilts/steps.py").write_text("x = 2\n")  # uncommitted code change counts
+    assert not same_workflow_code(first, tmp_path)
+    assert not same_workflow_code("0" * 40, tmp_path)  # a commit git does not know

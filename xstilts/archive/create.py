@@ -190,10 +190,11 @@ def create(
         raise ArchiveError(
             f"the run in {root} is not one consistent run of {configfile.name} and this "
             f"checkout ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n{shown}{more}\n"
-            "Rerun what is listed (`snakemake all --configfile <the config>`; a score file "
-            "from another config or code: `snakemake <score file> --forcerun train_target`), "
-            "check out the commit that made the run, or pass --allow-code-mismatch to archive "
-            "with the code mismatch recorded."
+            "Only outputs made under this config and code are archived as its run. Rerun the "
+            "listed cells under them (`snakemake <score files> --configfile <the config> "
+            "--forcerun train_stage train_target`; changed predictions: `--forcerun` their "
+            "predict rule), or check out the commit that made the run; for a code mismatch "
+            "alone, --allow-code-mismatch archives it with the mismatch recorded."
         )
     log(f"archiving {len(cells)} cells of study {config['study']} (config {study.hash}) -> {out}")
     with atomic_dir(out) as tmp:
@@ -332,7 +333,10 @@ def _write_archive(
         },
     )
     _copy(capture.REPO / "CITATION.cff", tmp / "CITATION.cff")
-    write_text(tmp / "README.md", _readme(name, study, code, len(cells), with_predictions))
+    readme = _readme(name, study, code, len(cells), with_predictions)
+    if (table := tmp / "results" / "summary" / "table.md").is_file():
+        readme += "\n## The results table (`results/summary/table.md`)\n\n" + table.read_text()
+    write_text(tmp / "README.md", readme)
     import snakemake
 
     created = datetime.now(UTC).isoformat(timespec="seconds")
