@@ -240,6 +240,9 @@ def _run_files(study: Study, root: Path, cells, models, with_predictions: bool) 
                 files[f"{archived}/{name}"] = root / entry["path"] / name
     for log_file in sorted((root / ".snakemake" / "log").glob("*.log")):
         files[f"logs/snakemake/{log_file.name}"] = log_file
+    slurm_logs = root / ".snakemake" / "slurm_logs"  # the SLURM executor's job logs
+    for log_file in _glob(slurm_logs, ("**/*.log",)):
+        files[f"logs/slurm/{log_file.relative_to(slurm_logs).as_posix()}"] = log_file
     return files
 
 
@@ -380,6 +383,7 @@ def _write_archive(
                     "results/logs": "Step logs of the run",
                     "resources/logs": "Step logs of data and model preparation",
                     "logs/snakemake": "Snakemake's logs of the run",
+                    "logs/slurm": "SLURM job logs of the run",
                     "results/benchmarks": "Snakemake benchmark files",
                     "resources/benchmarks": "Snakemake benchmark files (preparation)",
                     "code": "Code version: commit, changes, Snakemake archive members",
