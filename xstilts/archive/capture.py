@@ -11,6 +11,8 @@ import sys
 import tarfile
 from pathlib import Path
 
+from xstilts.archive.collect import ArchiveError
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -26,7 +28,7 @@ def code_state(repo: Path = REPO) -> dict:
     try:
         commit = _git(repo, "rev-parse", "HEAD").strip()
     except (OSError, subprocess.SubprocessError) as err:
-        raise RuntimeError(
+        raise ArchiveError(
             f"{repo}: not a git checkout (or git is missing): the archive needs the code's "
             "commit; run from a clone of the workflow's repository"
         ) from err
@@ -79,7 +81,7 @@ def snakemake_archive(
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     result = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, timeout=timeout, env=env)
     if result.returncode != 0:
-        raise RuntimeError(
+        raise ArchiveError(
             f"`snakemake --archive` failed ({result.returncode}):\n{result.stderr[-4000:]}"
         )
     with tarfile.open(out_tar) as tar:
