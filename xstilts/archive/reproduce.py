@@ -51,6 +51,12 @@ def choose_cells(
     return sorted(random.Random(seed).sample(sorted(known), min(sample, len(known))))
 
 
+def _cells_option(chosen: list[Cell], archived: int) -> str:
+    if len(chosen) == archived:
+        return "--all"
+    return "--cells " + " ".join(c.key for c in chosen)
+
+
 def relocate(config: dict, release_root: str | None) -> tuple[dict, list[str]]:
     """The archived config for a fresh folder: absolute results/resources folders become
     relative ones (a reproduction never writes into the original run), and the release files
@@ -197,7 +203,7 @@ def reproduce(
     identities = read_json(archive / "identities" / "identities.json")
     archived_rows = {row["cell"]: row for row in identities["cells"]}
     chosen = choose_cells(list(archived_rows), cells, sample, seed)
-    log(f"reproducing {len(chosen)} cells: " + " ".join(c.key for c in chosen))
+    log(f"reproducing {len(chosen)} cells: {_cells_option(chosen, len(archived_rows))}")
 
     workdir = Path(workdir or Path.cwd() / "reproduce" / archive.name).resolve()
     if workdir.exists() and any(workdir.iterdir()):
@@ -285,13 +291,14 @@ def compare(
     )
     if whole:
         log("summary tables: " + ("as archived" if not summary else "FAILED"))
-        log("\n".join(f"  - {p}" for p in summary))
+        for problem in summary:
+            log(f"  - {problem}")
     for note in _package_notes(archive):
         log(f"note: {note}")
     tol = "exact" if tolerance == 0 else f"tolerance {tolerance}"
     log(
-        f"{len(chosen) - failed} of {len(chosen)} cells reproduce ({tol}); the same cells again: "
-        f"--cells {' '.join(c.key for c in chosen)}"
+        f"{len(chosen) - failed} of {len(chosen)} cells reproduce ({tol}); the same cells "
+        f"again: {_cells_option(chosen, len(archived_rows))}"
     )
     (workdir / "reproduce.json").write_text(
         json.dumps({"tolerance": tolerance, "cells": table, "models_differ": differ}, indent=2)
