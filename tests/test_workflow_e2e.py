@@ -3,6 +3,8 @@ provenance, deterministic resume and regenerating one cell."""
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -45,15 +47,8 @@ def snakemake_with(
     return result
 
 
-@pytest.fixture(scope="module")
-def study_run(tmp_path_factory):
-    import time
-
-    workdir = tmp_path_factory.mktemp("e2e")
-    started = time.time()
-    snakemake(workdir, "all")
-    (workdir / "elapsed.txt").write_text(str(time.time() - started))
-    return workdir
+# study_run: one run of config/test-small.yaml for the session (conftest.py), shared
+# with the archive tests.
 
 
 def test_results_table(study_run):
@@ -140,6 +135,56 @@ def test_score_files_record_what_produced_them(study_run):
 def test_rerun_has_nothing_to_do(study_run):
     result = snakemake(study_run, "all", "--dry-run")
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def _documented_forcerun() -> list[str]:
+    """The README's forced one-cell command, as written there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [line for line in readme.splitlines() if line.startswith(".venv/bin/snakemake ")]
+    forced = [line for line in lines if "--forcerun" in line]
+    assert len(forced) == 1, forced
+    return shlex.split(forced[0])
+
+
+def _dry_run_jobs(command: list[str], workdir: Path) -> dict[str, int]:
+    """Snakemake's dry-run job table of `command` run on the test config in `workdir`."""
+    result = subprocess.run(
+        [
+            *command,
+            "--snakefile",
+            str(ROOT / "Snakefile"),
+            "--directory",
+            str(workdir),
+            "--configfile",
+            str(ROOT / CONFIG),
+            "--dry-run",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    table = result.stdout.split("Job stats:", 1)[1].split("total", 1)[0]
+    return {m[1]: int(m[2]) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def test_documented_one_cell_command_runs_one_cell(study_run):
+    """The README's forced regeneration of one cell, on the test config: its target model is
+    retrained and its predictions and scores redone, nothing else (not every target model)."""
+    command = _documented_forcerun()
+    score = next(i for i, token in enumerate(command) if token.endswith(".json"))
+    # the README's cell of the default study, as the test config names it
+    command[score] = re.sub(r"^results/", "results-test/", command[score]).replace(
+        "/seed2/", "/seed1/"
+    )
+    command[0] = SNAKEMAKE
+    assert (study_run / command[score]).is_file()
+    jobs = _dry_run_jobs(command, study_run)
+    assert jobs == {"train_target": 1, "predict_toy_xnli": 1, "score_toy_xnli": 1}
+    # the order the README had: the score file is read as a second --forcerun rule name and
+    # every target model of the study is retrained
+    wrong = [SNAKEMAKE, "--forcerun", "train_target", command[score]]
+    assert _dry_run_jobs(wrong, study_run)["train_target"] == 10
 
 
 def test_one_cell_regenerates_identically(study_run):

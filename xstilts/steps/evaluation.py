@@ -79,7 +79,7 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
         read_predictions,
     )
     from xstilts.io import folder_digest
-    from xstilts.provenance import environment
+    from xstilts.provenance import code_sha256, code_version, environment
     from xstilts.study.conventions import feature_conventions
 
     study = Study(config)
@@ -128,6 +128,9 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
                 "predictions_sha256": predictions_sha256,
                 "model_dir": model_dir,
                 "model_sha256": model_sha256,
+                # the code that scored (trained_with holds the code that trained)
+                "code_version": code_version(),
+                "code_sha256": code_sha256(),
                 "selection": {
                     "on": "English dev",
                     "best_step": trained.get("best_step"),
