@@ -18,6 +18,11 @@ include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/training.smk"
 include: "rules/evaluation.smk"
+include: "rules/report.smk"
+
+
+# `snakemake --report report.html`: the answer page, tables, figures and statistics in one file.
+report: "report/workflow.rst"
 
 
 onstart:
@@ -35,3 +40,4 @@ rule all:
     default_target: True
     input:
         **summary_outputs(),
+        report=report_outputs(),
