@@ -116,7 +116,7 @@ def test_identical_predictions_give_zero_and_no_significance():
     frame = stats.compare(scores, [("a", "b")], ["t"], {}, SETTINGS)
     for _, row in frame.iterrows():
         assert row["delta"] == 0.0 and row["ci_low"] == 0.0 and row["ci_high"] == 0.0
-        assert row["p_value"] == 1.0 and not row["significant"]
+        assert row["p_value"] == 1.0 and row["p_bootstrap"] == 1.0 and not row["significant"]
 
 
 def test_planted_shift_is_detected():
@@ -135,7 +135,8 @@ def test_planted_shift_is_detected():
     average = frame[frame["level"] == "average"].iloc[0]
     assert average["delta"] == pytest.approx(8.0)
     assert average["ci_low"] > 0 and average["ci_low"] < 8.0 < average["ci_high"]
-    assert average["p_value"] == pytest.approx(1 / (SETTINGS["resamples"] + 1))
+    assert average["p_bootstrap"] == pytest.approx(1 / (SETTINGS["resamples"] + 1))
+    assert average["p_value"] < 1e-6  # no floor at 1/(B+1)
     assert average["significant"]
     assert 0 < average["mde"] < 8.0
 
@@ -145,6 +146,9 @@ def test_bootstrap_p_interval_and_mde_by_hand():
     assert stats.bootstrap_p(1.0, np.array([0.5, 1.5, 3.0, 1.0])) == pytest.approx(2 / 5)
     low, high = stats.interval(np.arange(101, dtype=float), 0.9)
     assert (low, high) == pytest.approx((5.0, 95.0))
+    # |D| = 1.96 SE: p = 0.05; D = 0 with no spread: 1; a difference with no spread: 0
+    p = stats.normal_p(np.array([1.959964, -3.0, 0.0, 2.0]), np.array([1.0, 1.0, 0.0, 0.0]))
+    assert p == pytest.approx([0.05, 0.0026998, 1.0, 0.0], abs=1e-6)
     assert stats.detectable_effect(1.0, 0.95, 0.8) == pytest.approx(1.959964 + 0.841621, abs=1e-5)
     assert stats.detectable_effect(0.5, 0.95, 0.5) == pytest.approx(0.5 * 1.959964, abs=1e-5)
 

@@ -100,7 +100,9 @@ def answer_markdown(study, frame: pd.DataFrame, summary: dict, scores: pd.DataFr
             f"| {_pair_title(row, kinds)}{mark} | {_num(row['delta'])} [{_num(row['ci_low'], False)}, "
             f"{_num(row['ci_high'], False)}] | {_p(row['p_adjusted'])} | ±{row['mde']:.2f} | {short} |"
         )
-    lines += ["", "† the average includes cells that are not zero-shot (see the caveats).", ""]
+    lines.append("")
+    if averages["non_zero_shot"].any():
+        lines += ["† the average includes cells that are not zero-shot (see the caveats).", ""]
     lines += wins_and_losses(frame, kinds)
     lines += caveats(study, frame, summary, scores)
     lines += method(summary)

@@ -164,8 +164,9 @@ def build_statistics(study, examples_files: list[str], scores_csv: str, outputs:
         "resampler_seed": config["seed"],
         "confidence": config["confidence"],
         "interval": "percentile",
-        "test": "two-sided bootstrap test, resampled differences shifted to the null: "
-        "p = (1 + #{b: |D_b - D| >= |D|}) / (B + 1)",
+        "test": "two-sided, with the bootstrap standard error: p = 2 (1 - Phi(|D| / SE)); "
+        "p_bootstrap beside it: the share of resampled differences shifted to the null, "
+        "(1 + #{b: |D_b - D| >= |D|}) / (B + 1), which cannot go below 1 / (B + 1)",
         "correction": config["correction"],
         "correction_name": settings.CORRECTIONS[config["correction"]],
         "families": "one per level (language, task, category, average), across every model "
