@@ -247,8 +247,19 @@ def language_properties(
         )
         save(fig, png, pdf)
         return []
+    # A categorical panel is as wide as its groups need (XTREME-R: 16 families, 17 scripts).
+    widths = [
+        3.6
+        if name == language_table.SIZE
+        else max(2.4, 0.32 * len({m[name] for m in meta.values()}))
+        for name in properties
+    ]
     fig, axes = plt.subplots(
-        1, len(properties), figsize=(3.6 * len(properties), 3.4), squeeze=False
+        1,
+        len(properties),
+        figsize=(sum(widths) + 1.6, 3.6),
+        squeeze=False,
+        gridspec_kw={"width_ratios": widths},
     )
     rng = np.random.default_rng(0)  # jitter only
     for ax, name in zip(axes[0], properties, strict=True):
@@ -270,7 +281,9 @@ def language_properties(
             ax.set_xlabel("CC-100 size (GiB, log scale)")
             rho = spearmanr(values[known].astype(float), rows.loc[known, "delta"]).statistic
             ax.set_title(
-                f"CC-100 size: Spearman ρ = {rho:+.2f} (n = {int(known.sum())})".replace("-", "−"),
+                f"CC-100 size: Spearman ρ = {rho:+.2f} (n = {int(known.sum())})".replace(
+                    "=-", "=−"
+                ).replace("= -", "= −"),
                 loc="left",
             )
         else:
@@ -292,7 +305,7 @@ def language_properties(
             for group, i in position.items():
                 mean = rows["delta"][values.fillna("unknown") == group].mean()
                 ax.plot([i - 0.3, i + 0.3], [mean, mean], color="black", lw=2)
-            ax.set_xticks(range(len(groups)), groups, rotation=35, ha="right")
+            ax.set_xticks(range(len(groups)), groups, rotation=60, ha="right", fontsize=8)
             ax.set_title(name.replace("_", " ") + " (bar: group mean)", loc="left")
         ax.axhline(0, color="0.4", lw=0.8, ls="--")
         ax.set_ylabel("Δ (points)")
