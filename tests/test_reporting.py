@@ -277,7 +277,9 @@ def test_stale_examples_file_fails_with_its_name(study, tmp_path):
     )
     pq.write_table(table.replace_schema_metadata({"xstilts": json.dumps(meta)}), path)
     stale = {("tiny-xlmr", "baseline", "toy-xcopa", 1, "xa"): 75.0}
-    with pytest.raises(comparisons.StatisticsError, match="examples.parquet.*50.0.*75.0.*delete"):
+    with pytest.raises(
+        comparisons.StatisticsError, match="examples.parquet.*50.0.*75.0.*forcerun aggregate"
+    ):
         comparisons.load_task(study, "toy-xcopa", [str(path)], stale)
     fresh = {("tiny-xlmr", "baseline", "toy-xcopa", 1, "xa"): 50.0}
     data = comparisons.load_task(study, "toy-xcopa", [str(path)], fresh)["xa"]

@@ -81,8 +81,9 @@ def load_task(study, task: str, files: list[str], table: dict[tuple, float]):
             if abs(value - expected) > TOLERANCE:
                 raise StatisticsError(
                     f"{path}: {task}/{lang} is {value!r} from its per-example values but "
-                    f"{expected!r} in the results table: the per-example file or the score file "
-                    f"is stale; delete {path} and the cell's scores/ folder, then rerun"
+                    f"{expected!r} in the results table (summary/scores.csv): one of them is "
+                    f"stale. Delete {path} and run again with --forcerun aggregate (the table is "
+                    "rebuilt from the score files, the per-example file from the predictions)"
                 )
             data = out.setdefault(lang, stats.LanguageData(task, lang, reducer, strata))
             data.cells[key] = matrix
