@@ -293,3 +293,11 @@ def test_layout_lists_every_output(study):
     # Tatoeba borrows the QA model: no curve of its own
     assert not any("curves-toy-tatoeba" in p for p in outputs)
     assert len(layout.examples_files(study)) == len(study.recipes) * len(study.targets) * 2
+
+
+def test_planner_counts_no_submission_for_the_statistics():
+    from xstilts.study.plan import submissions
+
+    counts = {"predict_toy_xnli": 4, "score_toy_xnli": 4, "examples": 4, "statistics": 1}
+    counts |= {"tables": 1, "figures": 1, "training_curves": 1, "answer": 1}
+    assert submissions(counts) == 4  # examples ride with predictions; the rest are local
