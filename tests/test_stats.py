@@ -224,3 +224,10 @@ def test_missing_seed_fails_loudly():
     data.cells.pop(("m", "a", 2))
     with pytest.raises(ValueError, match="seed 2"):
         resample(data, [1, 2])
+
+
+def test_a_comparison_without_its_cells_fails_loudly():
+    data = language({("m", "a", 1): values([1, 2]), ("m", "b", 1): values([1, 3])})
+    scores = {("t", "xx"): resample(data, [1], {**SETTINGS, "resamples": 100})}
+    with pytest.raises(ValueError, match="a vs c has no per-example values for t/xx"):
+        stats.compare(scores, [("a", "c")], ["t"], {}, SETTINGS)

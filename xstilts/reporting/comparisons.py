@@ -59,6 +59,8 @@ def load_task(study, task: str, files: list[str], table: dict[tuple, float]):
     for path in files:
         frame, meta = examples.read_cell_examples(path, columns)
         cell = meta["cell"]
+        if cell["task"] != task:
+            raise StatisticsError(f"{path}: holds {cell['task']}, expected {task}")
         if meta["metric"] != spec.metric or meta["primary"] != spec.primary:
             raise StatisticsError(
                 f"{path}: made for metric {meta['metric']}/{meta['primary']}, the study scores "

@@ -208,8 +208,17 @@ def compare(
     rows = []
     for model in models:
         for recipe, versus in pairs:
-            if not all((model, r) in per for per in scores.values() for r in (recipe, versus)):
-                continue
+            missing = {
+                (task, lang)
+                for (task, lang), per in scores.items()
+                for r in (recipe, versus)
+                if (model, r) not in per
+            }
+            if missing:
+                raise ValueError(
+                    f"{model}: {recipe} vs {versus} has no per-example values for "
+                    f"{', '.join('/'.join(k) for k in sorted(missing))}"
+                )
             head = {"model": model, "recipe": recipe, "versus": versus}
             by_task = {}
             for task in [t for t in targets if t in languages]:
