@@ -47,14 +47,16 @@ _SOURCES_CHECKED = []
 def sources_ready(wildcards):
     """An input function of the rules that read the outside world (data, model fetch): every
     data source is checked once, while Snakemake builds the DAG, so a dry run reports the same
-    missing files, unpinned ids and licensed data as the real run would, before any job."""
+    missing files, unpinned ids and licensed data as the real run would, before any job.
+    """
     if not _SOURCES_CHECKED:
         from xstilts.data.sources import source_problems
 
         problems = source_problems(STUDY)
         if problems:
             raise WorkflowError(
-                "data sources are not ready:\n" + "\n".join(f"  - {p}" for p in problems)
+                "data sources are not ready:\n"
+                + "\n".join(f"  - {p}" for p in problems)
             )
         _SOURCES_CHECKED.append(True)
     return []
@@ -261,7 +263,9 @@ def predict_params(task):
         "task": STUDY.task_params(task),
         "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
         "spec": task_spec(task),
-        "retrieval": STUDY.retrieval_settings(task) if spec.head == "retrieval" else None,
+        "retrieval": (
+            STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
+        ),
     }
 
 
@@ -308,7 +312,8 @@ def cell(task):
 
 def timing(base, path):
     """Where a step writes its real wall and CPU time (xstilts/steps/runner.py); Snakemake's
-    `benchmark:` measures the whole process, every job at once when jobs run in threads."""
+    `benchmark:` measures the whole process, every job at once when jobs run in threads.
+    """
     return f"{base}/benchmarks/{path}.json"
 
 

@@ -26,7 +26,8 @@ rule train_stage:
             output[0],
             log_path=log[0],
             timing_path=timing(
-                OUT, f"{wildcards.model}/seed{wildcards.seed}/stages/{wildcards.chain}"
+                OUT,
+                f"{wildcards.model}/seed{wildcards.seed}/stages/{wildcards.chain}",
             ),
         )
 

@@ -1,6 +1,7 @@
 """End to end through Snakemake on a smaller embedded config: the table, beating chance,
 provenance, deterministic resume and regenerating one cell."""
 
+import base64
 import json
 import os
 import re
@@ -135,6 +136,55 @@ def test_score_files_record_what_produced_them(study_run):
 def test_rerun_has_nothing_to_do(study_run):
     result = snakemake(study_run, "all", "--dry-run")
     assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_statistics_figures_and_report(study_run):
+    """The statistics' point estimates are the table's differences; the tables, figures and
+    answer page exist; `snakemake --report` embeds them."""
+    summary_dir = study_run / "results-test/summary"
+    stats = pd.read_csv(summary_dir / "statistics/comparisons.csv")
+    question = pd.read_csv(summary_dir / "question.csv")
+    pair = stats[(stats["recipe"] == "pawsx-mnli") & (stats["versus"] == "baseline")]
+    theirs = question[question["recipe"] == "pawsx-mnli"].set_index("task")
+    for task in ["toy-xnli", "toy-udpos", "toy-xquad", "toy-lareqa"]:
+        row = pair[(pair["level"] == "task") & (pair["name"] == task)].iloc[0]
+        assert row["delta"] == pytest.approx(theirs.loc[task, "delta_mean"], abs=1e-3)
+        assert row["ci_low"] <= row["delta"] <= row["ci_high"]
+    average = pair[pair["level"] == "average"].iloc[0]
+    assert average["delta"] == pytest.approx(theirs.loc["average", "delta_mean"], abs=1e-3)
+    assert 0 < average["p_value"] <= 1 and average["mde"] > 0
+    languages = pair[pair["level"] == "language"]
+    assert set(languages[languages["name"] == "toy-xcopa"]["language"]) == {"xa", "xb", "xc", "xd"}
+    summary = json.loads((summary_dir / "statistics/statistics.json").read_text())
+    assert summary["resamples"] == 1000 and summary["seeds"] == [1]
+    assert summary["correction"] == "holm" and "seeds" in summary["scheme"]
+    answer = (summary_dir / "answer.md").read_text()
+    assert "no multilingual->English recipe with its English-only counterpart" in answer
+    assert "1 seed (1)" in answer and "`pawsx-mnli` (multilingual->English) vs `baseline`" in answer
+    assert "\\toprule" in (summary_dir / "tables/main.tex").read_text()
+    for name in [
+        "heatmap",
+        "language-bars",
+        "language-properties",
+        "curves-toy-xnli",
+        "curves-stages",
+    ]:
+        assert (summary_dir / f"figures/{name}.png").read_bytes()[:4] == b"\x89PNG", name
+        assert (summary_dir / f"figures/{name}.pdf").read_bytes()[:4] == b"%PDF", name
+    snakemake(study_run, "--report", "report.html")
+    report = (study_run / "report.html").read_text()
+    for path in [
+        "answer.html",
+        "tables/tables.html",
+        "tables/main.tex",
+        "figures/heatmap.png",
+        "figures/language-bars.pdf",
+        "figures/curves-stages.png",
+        "statistics/comparisons.csv",
+    ]:
+        embedded = base64.b64encode((summary_dir / path).read_bytes()).decode()
+        assert embedded in report, path
+    assert "1. Answer" in report and "Paired bootstrap statistics" in report
 
 
 def _documented_forcerun() -> list[str]:

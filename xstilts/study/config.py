@@ -245,6 +245,11 @@ def _name_problems(config: dict) -> list[str]:
             if pair[key] not in config["recipes"]:
                 where = f"aggregate.comparisons[{i}].{key}"
                 problems.append(_unknown("recipe", pair[key], config["recipes"], where))
+    main = (config.get("statistics") or {}).get("main_comparison") or {}
+    for key in ("recipe", "versus"):
+        if key in main and main[key] not in config["recipes"]:
+            where = f"statistics.main_comparison.{key}"
+            problems.append(_unknown("recipe", main[key], config["recipes"], where))
     if isinstance(aggregate.get("categories"), dict):
         for name, tasks in aggregate["categories"].items():
             problems += [
