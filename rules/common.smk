@@ -310,13 +310,6 @@ def cell(task):
     }
 
 
-def timing(base, path):
-    """Where a step writes its real wall and CPU time (xstilts/steps/runner.py); Snakemake's
-    `benchmark:` measures the whole process, every job at once when jobs run in threads.
-    """
-    return f"{base}/benchmarks/{path}.json"
-
-
 def export_cell_files(template):
     """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
 

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from xstilts.evaluation import metrics
-from xstilts.io import atomic_path, read_jsonl, sha256_file
+from xstilts.io import atomic_path
 from xstilts.reporting import conventions
 
 FORMAT = 1
@@ -71,14 +71,8 @@ def _xx_en_predictions(predictions: list[dict]) -> dict:
 
 
 def _aligned_tags(predicted: dict, gold: dict, ids: list[str]) -> list[list[str]]:
-    # As scoring.compute_metrics: a missing sentence is all 'O', lengths padded or cut to gold.
-    out = []
-    for i in ids:
-        p = predicted.get(i) or ["O"] * len(gold[i])
-        out.append(
-            p if len(p) == len(gold[i]) else (list(p) + ["O"] * len(gold[i]))[: len(gold[i])]
-        )
-    return out
+    # Prediction files are complete (scoring.check_complete): one tag per gold word.
+    return [predicted[i] for i in ids]
 
 
 def _invert(gold: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -164,16 +158,17 @@ def write_cell_examples(
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from xstilts.data.store import read_manifest
-    from xstilts.evaluation.scoring import gold_for
+    from xstilts.data.store import verified_file
+    from xstilts.evaluation.scoring import check_complete, gold_for, read_predictions
     from xstilts.provenance import environment
 
-    manifest = read_manifest(data_root)
     frames: dict[str, list] = {}
     digests, sources = {}, {}
     for lang, path in prediction_files.items():
         gold = gold_for(spec, data_root, lang, spec.test.split)
-        columns = example_columns(spec, read_jsonl(path), gold, lang)
+        rows, predictions_sha256 = read_predictions(path)
+        check_complete(spec, rows, gold, path)  # as the score file: complete files only
+        columns = example_columns(spec, rows, gold, lang)
         order = sorted(
             range(len(columns["id"])), key=lambda k: (columns["part"][k], columns["id"][k])
         )
@@ -183,8 +178,8 @@ def write_cell_examples(
         digests[lang] = ids_digest([f"{columns['part'][k]}\t{columns['id'][k]}" for k in order])
         sources[lang] = {
             "predictions": path,
-            "predictions_sha256": sha256_file(path),
-            "data_file_sha256": manifest["files"].get(f"{lang}/{spec.test.split}.parquet"),
+            "predictions_sha256": predictions_sha256,
+            "data_file_sha256": verified_file(data_root, lang, spec.test.split)[1],
         }
     meta = {
         "format": FORMAT,

@@ -7,8 +7,9 @@ settings are process-wide (determinism), and libraries imported from two threads
 Each job is its own process on SLURM.
 
 A step's log gets its messages, and on failure the traceback (Snakemake prints only the
-exception); its last line is the job's real wall and CPU time: Snakemake's `benchmark:` measures
-the whole process, which is every job at once when jobs run in threads of one process.
+exception); its last line is the job's real wall and CPU time, also written beside the log as
+`<log name>.timing.json`: Snakemake's `benchmark:` measures the whole process, which is every
+job at once when jobs run in threads of one process.
 """
 
 from __future__ import annotations
@@ -73,8 +74,8 @@ def timing_record(started: float, cpu_started: float, thread_cpu_started: float)
 
 def step(function):
     """Mark a function as a rule's step. `log_path=` routes its log (and the traceback of a
-    failure); `timing_path=` gets the job's wall and CPU time as JSON. Steps run one at a time
-    within a process (STEP_LOCK)."""
+    failure); the job's wall and CPU time go to `timing_path=` as JSON (default: beside the log,
+    `<log stem>.timing.json`). Steps run one at a time within a process (STEP_LOCK)."""
 
     @functools.wraps(function)
     def wrapper(*args, log_path: str | None = None, timing_path: str | None = None, **kwargs):
@@ -91,6 +92,8 @@ def step(function):
                     f"job time: wall {timing['wall_s']:.1f} s, CPU {timing['cpu_s']:.1f} s, "
                     f"peak RSS {timing['process_peak_rss_mb']:.0f} MB"
                 )
+            if timing_path is None and log_path is not None:
+                timing_path = str(Path(log_path).with_suffix(".timing.json"))
             if timing_path is not None:
                 from xstilts.io import write_json
 
