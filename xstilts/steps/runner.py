@@ -38,21 +38,26 @@ def log(message: str) -> None:
 
 @contextlib.contextmanager
 def job_log(path: str | None):
-    """Route `log()` of this thread to the rule's log file for the duration of a step."""
+    """Route `log()` of this thread to the rule's log file for the duration of a step. Snakemake
+    deletes a job's log before each attempt, so when the step ends its log is also appended to
+    `<log stem>.attempts.log`: a retried or resumed job keeps what happened before (the
+    checkpoint, the signal that stopped it)."""
     if path is None:
         yield
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # Appended, one header per attempt: a retried or resumed job's log keeps what happened
-    # before (the checkpoint, the signal that stopped it).
-    with open(path, "a", encoding="utf-8") as handle:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
-        _LOG.handle = handle
-        try:
-            yield
-        finally:
-            _LOG.handle = None
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
+            _LOG.handle = handle
+            try:
+                yield
+            finally:
+                _LOG.handle = None
+    finally:
+        with open(Path(path).with_suffix(".attempts.log"), "a", encoding="utf-8") as history:
+            history.write(Path(path).read_text(encoding="utf-8"))
 
 
 def _peak_rss_mb() -> float:
