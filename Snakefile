@@ -10,7 +10,6 @@ sys.path.insert(0, workflow.basedir)
 
 from xstilts.study.config import ConfigError, load_config
 
-
 # The embedded default, unless a config is given (--configfile, or a profile's configfile):
 # a given config replaces it rather than being merged over it.
 if not config:
@@ -27,6 +26,12 @@ include: "rules/data.smk"
 include: "rules/models.smk"
 include: "rules/training.smk"
 include: "rules/evaluation.smk"
+include: "rules/export.smk"
+include: "rules/report.smk"
+
+
+# `snakemake --report report.html`: the answer page, tables, figures and statistics in one file.
+report: "report/workflow.rst"
 
 
 onstart:
@@ -53,3 +58,4 @@ rule all:
     default_target: True
     input:
         **summary_outputs(),
+        report=report_outputs(),

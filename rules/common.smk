@@ -57,14 +57,16 @@ _SOURCES_CHECKED = []
 def sources_ready(wildcards):
     """An input function of the rules that read the outside world (data, model fetch): every
     data source is checked once, while Snakemake builds the DAG, so a dry run reports the same
-    missing files, unpinned ids and licensed data as the real run would, before any job."""
+    missing files, unpinned ids and licensed data as the real run would, before any job.
+    """
     if not _SOURCES_CHECKED:
         from xstilts.data.sources import source_problems
 
         problems = source_problems(STUDY)
         if problems:
             raise WorkflowError(
-                "data sources are not ready:\n" + "\n".join(f"  - {p}" for p in problems)
+                "data sources are not ready:\n"
+                + "\n".join(f"  - {p}" for p in problems)
             )
         _SOURCES_CHECKED.append(True)
     return []
@@ -239,13 +241,17 @@ def summary_outputs():
 # Params that a step reads from the config, declared so that changing them reruns the step
 # (Snakemake's params rerun trigger); the steps themselves read the same values.
 def dataset_params(wildcards):
+    from xstilts.study.conventions import dataset_conventions
+
     data = config.get("data") or {}
+    spec = STUDY.datasets[wildcards.dataset]
     return {
-        "spec": STUDY.datasets[wildcards.dataset],
+        "spec": spec,
         "seed": data.get("seed"),
         "size": (data.get("sizes") or {}).get(wildcards.dataset),
         "needs": STUDY.dataset_needs(wildcards.dataset),
         "release_root": STUDY.release_root,
+        "conventions": dataset_conventions(config, spec),
     }
 
 
@@ -295,7 +301,9 @@ def predict_params(task):
         "task": STUDY.task_params(task),
         "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
         "spec": task_spec(task),
-        "retrieval": STUDY.retrieval_settings(task) if spec.head == "retrieval" else None,
+        "retrieval": (
+            STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
+        ),
     }
 
 
@@ -340,7 +348,21 @@ def cell(task):
     }
 
 
-def timing(base, path):
-    """Where a step writes its real wall and CPU time (xstilts/steps/runner.py); Snakemake's
-    `benchmark:` measures the whole process, every job at once when jobs run in threads."""
-    return f"{base}/benchmarks/{path}.json"
+def export_cell_files(template):
+    """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
+
+    def files(wc):
+        return [
+            template.format(
+                out=OUT,
+                model=wc.model,
+                recipe=wc.recipe,
+                task=task,
+                seed=wc.seed,
+                lang=lang,
+            )
+            for task in STUDY.targets
+            for lang in STUDY.test_languages(task)
+        ]
+
+    return files

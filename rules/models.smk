@@ -38,7 +38,6 @@ rule pretrain:
             input.corpus,
             output[0],
             log_path=log[0],
-            timing_path=timing(RES, f"models/{wildcards.model}/pretrain"),
         )
 
 

@@ -25,9 +25,6 @@ rule train_stage:
             input.init,
             output[0],
             log_path=log[0],
-            timing_path=timing(
-                OUT, f"{wildcards.model}/seed{wildcards.seed}/stages/{wildcards.chain}"
-            ),
         )
 
 
@@ -60,8 +57,4 @@ rule train_target:
             input.init,
             output[0],
             log_path=log[0],
-            timing_path=timing(
-                OUT,
-                f"{wildcards.model}/{wildcards.recipe}/{wildcards.task}/seed{wildcards.seed}/train",
-            ),
         )

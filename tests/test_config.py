@@ -108,7 +108,9 @@ BAD = {
     "empty seeds": (lambda c: c.update(seeds=[]), ["config.seeds", "non-empty"]),
     "duplicate seeds": (lambda c: c.update(seeds=[1, 1]), ["config.seeds", "non-unique"]),
     "unknown recipe in a comparison": (
-        lambda c: c.update(aggregate={"comparisons": [{"recipe": "pawsx-mnli", "versus": "mnlii"}]}),
+        lambda c: c.update(
+            aggregate={"comparisons": [{"recipe": "pawsx-mnli", "versus": "mnlii"}]}
+        ),
         ["aggregate.comparisons[0].versus", "'mnlii'", "did you mean 'mnli'"],
     ),
     "unknown QA score rule": (
@@ -118,6 +120,31 @@ BAD = {
     "unknown task in a custom category": (
         lambda c: c.update(aggregate={"categories": {"qa": ["toy-xquad", "toy-mlqa"]}}),
         ["aggregate.categories.qa", "'toy-mlqa'"],
+    ),
+    # late and cryptic before: each failed inside a job, or with a traceback
+    "head that does not match its dataset": (
+        lambda c: c.update(tasks={"toy-xnli": {"head": "tagging", "labels": ["A", "B"]}}),
+        ["tasks.toy-xnli.train", "head 'tagging' reads 'tagging' data", "schema 'classification'"],
+    ),
+    "retrieval layer outside the model": (
+        lambda c: c["retrieval"]["toy-tatoeba"].update(layer=5),
+        ["retrieval.toy-tatoeba.layer", "5 is outside model 'tiny-xlmr'", "2 layers"],
+    ),
+    "max_length above the model's positions": (
+        lambda c: c["training"]["heads"]["tagging"].update(max_length=300),
+        ["training.heads.tagging.max_length", "300", "positions for (256)"],
+    ),
+    "max_query_length not below max_length": (
+        lambda c: c["training"]["heads"]["span"].update(max_query_length=128),
+        ["training.heads.span", "max_query_length 128 must be below max_length 128"],
+    ),
+    "evaluation-only task in a stage": (
+        lambda c: c["stages"]["mnli"].update(tasks=["toy-tatoeba"]),
+        ["stages.mnli.tasks[0]", "'toy-tatoeba' cannot be trained", "evaluation-only"],
+    ),
+    "typo in data.sizes": (
+        lambda c: c["data"].update(sizes={"toy-xnlii": 100}),
+        ["data.sizes.toy-xnlii", "did you mean 'toy-xnli'"],
     ),
     "bad head in a new task": (
         lambda c: c.update(tasks={"my-task": {"head": "crf", "metric": "accuracy"}}),
@@ -147,9 +174,13 @@ def test_load_config_reports_missing_and_broken_files(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "absent.yaml")
     broken = tmp_path / "broken.yaml"
-    broken.write_text("seeds: [1, 2\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    broken.write_text("study: x\nseeds: [1, 2\nmodels: {}\n")
+    with pytest.raises(ConfigError, match="not valid YAML") as err:
         load_config(broken)
+    assert str(broken) in str(err.value) and "line 3, column" in str(err.value)
+    from xstilts.study.config import main
+
+    assert main([str(broken)]) == 1 and main([str(ROOT / "config.yaml")]) == 0
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
     with pytest.raises(ConfigError, match="mapping"):
@@ -248,3 +279,29 @@ def test_registry_labels_match_the_generator():
             assert list(spec.labels) == expected, name
             checked += 1
     assert checked > 20
+
+
+def test_a_yaml_error_in_the_default_config_names_file_and_line(tmp_path):
+    """Snakemake's own loader says only "Config file is not valid JSON or YAML"."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "workflow"
+    copy.mkdir()
+    for part in ("Snakefile", "rules", "xstilts", "profiles"):
+        source = ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, copy / part, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, copy / part)
+    (copy / "config.yaml").write_text("study: x\nseeds: [1, 2\nmodels: {}\n")
+    snakemake = str(Path(sys.executable).parent / "snakemake")
+    result = subprocess.run(
+        [snakemake, "-n", "--snakefile", str(copy / "Snakefile"), "--directory", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"{copy / 'config.yaml'}: not valid YAML" in output and "line 3, column 7" in output

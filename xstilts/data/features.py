@@ -94,7 +94,45 @@ def split_words(lengths: list[int], budget: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, int]) -> dict:
+LABEL_PIECES = ("first", "first_non_bare")
+
+
+def bare_piece_ids(tokenizer) -> set[int]:
+    """Vocabulary ids of pieces that are only a word-start marker (XLM-R's lone '▁', which
+    SentencePiece emits before a word it cannot merge with the marker, e.g. most Chinese)."""
+    vocab = tokenizer.get_vocab()
+    return {i for piece, i in vocab.items() if piece in ("▁", "Ġ")}
+
+
+def _label_positions(word_ids: list, input_ids: list[int], bare: set[int], rule: str) -> dict:
+    """{position: word index} of the piece that carries each word's label: the first piece
+    (XTREME's utils_tag.py), or under `first_non_bare` the first piece that is not a bare
+    word-start marker (the first piece when all are)."""
+    chosen: dict[int, int] = {}
+    pieces: dict[int, list[int]] = {}
+    for position, word in enumerate(word_ids):
+        if word is not None:
+            pieces.setdefault(word, []).append(position)
+    for word, positions in pieces.items():
+        pick = positions[0]
+        if rule == "first_non_bare":
+            pick = next((q for q in positions if input_ids[q] not in bare), positions[0])
+        chosen[pick] = word
+    return chosen
+
+
+def featurize_tagging(
+    rows, tokenizer, max_length: int, label_to_id: dict[str, int], label_piece: str = "first"
+) -> dict:
+    """`label_piece`: which subword of a word carries its label (conventions.tag_label_piece):
+    `first` (XTREME's utils_tag.py: the first piece, bare '▁' or not) or `first_non_bare`.
+    Prediction reads the label at the same position (the other positions are IGNORE)."""
+    if label_piece not in LABEL_PIECES:
+        raise ValueError(
+            f"conventions.tag_label_piece: unknown value {label_piece!r}; allowed: "
+            f"{', '.join(LABEL_PIECES)}"
+        )
+    bare = bare_piece_ids(tokenizer)
     budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
     out = {
         "input_ids": [],
@@ -122,12 +160,12 @@ def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, i
                 truncation=True,
                 max_length=max_length,
             )
-            labels, previous = [], None
-            for word_id in enc.word_ids():
-                # Label the first subword of each word; special tokens and later subwords: ignored.
-                is_first = word_id is not None and word_id != previous
-                labels.append(label_to_id[tags[first + word_id]] if is_first else IGNORE)
-                previous = word_id
+            # One labelled piece per word; special tokens and the other pieces: ignored.
+            chosen = _label_positions(enc.word_ids(), enc["input_ids"], bare, label_piece)
+            labels = [
+                label_to_id[tags[first + chosen[q]]] if q in chosen else IGNORE
+                for q in range(len(enc["input_ids"]))
+            ]
             out["input_ids"].append(enc["input_ids"])
             out["labels"].append(labels)
             out["example_index"].append(index)
@@ -194,8 +232,18 @@ def featurize_texts(texts: list[str], ids: list[str], tokenizer, max_length: int
 
 
 def featurize_pairs(rows, tokenizer, max_length: int) -> dict:
+    """(query, positive) pairs; a `positive_context` column (LAReQA under the official
+    retrieval inputs: the paragraph) is encoded with the positive as a text pair."""
     q = tokenizer(rows["query"], truncation=True, max_length=max_length)
-    p = tokenizer(rows["positive"], truncation=True, max_length=max_length)
+    if "positive_context" in rows:
+        p = tokenizer(
+            rows["positive"],
+            rows["positive_context"],
+            truncation="longest_first",
+            max_length=max_length,
+        )
+    else:
+        p = tokenizer(rows["positive"], truncation=True, max_length=max_length)
     return {"input_ids": q["input_ids"], "positive_ids": p["input_ids"], "example_id": rows["id"]}
 
 
@@ -212,6 +260,7 @@ def featurize_split(
     out_dir: Path,
     labels: list[str] | None = None,
     template: str | None = None,
+    label_piece: str = "first",
 ) -> dict:
     """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
     import datasets
@@ -246,6 +295,7 @@ def featurize_split(
                 "tokenizer": tokenizer,
                 "max_length": max_length,
                 "label_to_id": label_to_id,
+                "label_piece": label_piece,
             },
             **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
         )

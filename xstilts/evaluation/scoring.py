@@ -168,20 +168,18 @@ def compute_metrics(spec, predictions: list[dict], gold: dict, lang: str) -> dic
         return metrics.mlqa_scores(predicted, gold, lang)
     if name in ("map@20", "retrieval_accuracy"):
         fn = metrics.METRICS[name]
-        scores = fn([predicted.get(i, []) for i in ids], [gold[i] for i in ids])
         reverse = {
             row["id"]: row["prediction"] for row in predictions if row.get("direction") == "en-xx"
         }
+        forward = not reverse or any(r.get("direction", "xx-en") == "xx-en" for r in predictions)
+        scores = fn([predicted.get(i, []) for i in ids], [gold[i] for i in ids]) if forward else {}
         if reverse:
+            # en-xx: each English (candidate) sentence searches this language's sentences.
             inverse = _invert(gold)
             back = fn([reverse.get(i, []) for i in inverse], [inverse[i] for i in inverse])
-            key = next(iter(scores))
-            scores = {f"{key}_xx-en": scores[key], f"{key}_en-xx": back[key]}
-            directions = (
-                [scores[f"{key}_xx-en"]]
-                if any(r.get("direction") == "xx-en" for r in predictions)
-                else []
-            )
-            scores[key] = sum(directions + [back[key]]) / (len(directions) + 1)
+            key = next(iter(back))
+            both = {f"{key}_xx-en": scores[key]} if forward else {}
+            scores = {**both, f"{key}_en-xx": back[key]}
+            scores[key] = sum(scores.values()) / len(scores)
         return scores
     raise ValueError(f"unknown metric {name!r}")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from xstilts.io import atomic_path, read_json, write_text
 from xstilts.reporting import conventions
+from xstilts.study.conventions import conventions as study_conventions
 
 
 def load_scores(score_files: list[str], study) -> pd.DataFrame:
@@ -208,6 +209,9 @@ def markdown(
         + "; ".join(f"{c} = {', '.join(groups[c])}" for c in groups)
         + ". A category mean is the mean of its task scores per seed, then over seeds; a task may "
         "sit in two categories.",
+        "Preprocessing conventions (where they apply; each score file records its own): "
+        + ", ".join(f"{k} {v}" for k, v in study_conventions(study.config).items())
+        + " (the official code's unless changed in `conventions:`).",
         "Model selection on English dev only. † marks cells that are not zero-shot "
         "(a stage saw the target's labelled data in another language).",
         "‡ marks means that include degenerate predictions (one label, tag, answer or candidate "

@@ -15,13 +15,29 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 from xstilts.steps.data import feature_params, prepare_data, tokenize, translate_shard  # noqa: E402
 from xstilts.steps.evaluation import predict, score, task_record  # noqa: E402
 from xstilts.steps.models import fetch_model, pretrain, resume_path, train_tokenizer  # noqa: E402
-from xstilts.steps.reporting import aggregate  # noqa: E402
+from xstilts.steps.reporting import (  # noqa: E402
+    aggregate,
+    answer,
+    examples,
+    export,
+    figures,
+    statistics,
+    tables,
+    training_curves,
+)
 from xstilts.steps.runner import STEP_LOCK, log, step  # noqa: E402
 from xstilts.steps.training import train_stage, train_target  # noqa: E402
 
 __all__ = [
     "STEP_LOCK",
     "aggregate",
+    "answer",
+    "examples",
+    "export",
+    "figures",
+    "statistics",
+    "tables",
+    "training_curves",
     "feature_params",
     "fetch_model",
     "log",

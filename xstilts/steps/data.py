@@ -38,6 +38,7 @@ def translate_shard(config: dict, dataset: str, lang: str, source_dir: str, out_
 @step
 def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | None = None) -> None:
     from xstilts.data.prepare import prepare_dataset
+    from xstilts.study.conventions import dataset_conventions
 
     study = Study(config)
     data_cfg = config.get("data") or {}
@@ -50,6 +51,7 @@ def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | No
         needs=study.dataset_needs(dataset),
         release_root=study.release_root,
         translated=translated,
+        conventions=dataset_conventions(config, study.datasets[dataset]),
     )
     log(f"prepared {dataset} -> {out_dir}")
 
@@ -67,6 +69,8 @@ def feature_params(study: Study, dataset: str) -> dict:
     """What tokenisation of a dataset depends on. Tokenised data is shared by every task and
     run that reads the dataset, so lengths come from the head-level hyperparameters
     (training.heads.<head>), never from per-task overrides (a config error)."""
+    from xstilts.study.conventions import feature_conventions
+
     schema = study.datasets[dataset]["schema"]
     spec = _task_using(study, dataset)
     return {
@@ -74,6 +78,7 @@ def feature_params(study: Study, dataset: str) -> dict:
         "params": study.feature_params(SCHEMA_HEAD.get(schema)),
         "labels": list(spec.labels) if spec and spec.labels else None,
         "template": spec.question_template if spec else None,
+        "conventions": feature_conventions(study.config, schema),
     }
 
 
@@ -116,6 +121,7 @@ def tokenize(
                 tmp / lang,
                 labels=labels,
                 template=template,
+                label_piece=featurisation["conventions"].get("tag_label_piece", "first"),
             )
             inputs[lang] = verified_file(data_dir, lang, split)[1]  # hashed once, when read
         write_features_manifest(
@@ -124,6 +130,7 @@ def tokenize(
             split=split,
             schema=schema,
             params=params,
+            conventions=featurisation["conventions"],
             labels=labels,
             template=template,
             counts=counts,

@@ -79,7 +79,8 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
         read_predictions,
     )
     from xstilts.io import folder_digest
-    from xstilts.provenance import environment
+    from xstilts.provenance import code_sha256, code_version, environment
+    from xstilts.study.conventions import feature_conventions
 
     study = Study(config)
     model, recipe, task, seed = cell["model"], cell["recipe"], cell["task"], cell["seed"]
@@ -90,6 +91,11 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
     model_sha256 = folder_digest(model_dir)  # checks every file of the model against its record
     trained = read_json(Path(model_dir) / "xstilts.json")
     source = read_manifest(data_root)["source"]
+    # As the test data was prepared (its manifest) and tokenised.
+    conventions = {
+        **(source.get("conventions") or {}),
+        **feature_conventions(config, study.datasets[spec.test.dataset]["schema"]),
+    }
     for lang, out in outputs.items():
         rows, predictions_sha256 = read_predictions(predictions[lang])
         gold = gold_for(spec, data_root, lang, spec.test.split)
@@ -122,12 +128,16 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
                 "predictions_sha256": predictions_sha256,
                 "model_dir": model_dir,
                 "model_sha256": model_sha256,
+                # the code that scored (trained_with holds the code that trained)
+                "code_version": code_version(),
+                "code_sha256": code_sha256(),
                 "selection": {
                     "on": "English dev",
                     "best_step": trained.get("best_step"),
                     "best_dev": trained.get("best_dev"),
                 },
                 "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
+                "conventions": conventions,
                 "trained_with": trained.get("environment"),
                 "scored_with": environment(device=False),
             },

@@ -8,8 +8,9 @@ A local run on several cores hands each step to a worker process instead (xstilt
 one job per process at a time. Each job is its own process on SLURM.
 
 A step's log gets its messages, and on failure the traceback (Snakemake prints only the
-exception); its last line is the job's real wall and CPU time: Snakemake's `benchmark:` measures
-the whole process, which is every job at once when jobs run in threads of one process.
+exception); its last line is the job's real wall and CPU time, also written beside the log as
+`<log name>.timing.json`: Snakemake's `benchmark:` measures the whole process, which is every
+job at once when jobs run in threads of one process.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import contextlib
 import functools
 import os
 import resource
+import socket
 import threading
 import time
 import traceback
@@ -39,17 +41,26 @@ def log(message: str) -> None:
 
 @contextlib.contextmanager
 def job_log(path: str | None):
-    """Route `log()` of this thread to the rule's log file for the duration of a step."""
+    """Route `log()` of this thread to the rule's log file for the duration of a step. Snakemake
+    deletes a job's log before each attempt, so when the step ends its log is also appended to
+    `<log stem>.attempts.log`: a retried or resumed job keeps what happened before (the
+    checkpoint, the signal that stopped it)."""
     if path is None:
         yield
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        _LOG.handle = handle
-        try:
-            yield
-        finally:
-            _LOG.handle = None
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
+            _LOG.handle = handle
+            try:
+                yield
+            finally:
+                _LOG.handle = None
+    finally:
+        with open(Path(path).with_suffix(".attempts.log"), "a", encoding="utf-8") as history:
+            history.write(Path(path).read_text(encoding="utf-8"))
 
 
 def _peak_rss_mb() -> float:
@@ -71,9 +82,9 @@ def timing_record(started: float, cpu_started: float, thread_cpu_started: float)
 
 def step(function):
     """Mark a function as a rule's step. `log_path=` routes its log (and the traceback of a
-    failure); `timing_path=` gets the job's wall and CPU time as JSON. Steps run one at a time
-    within a process (STEP_LOCK), in a worker process when a local run uses several cores
-    (xstilts.workers)."""
+    failure); the job's wall and CPU time go to `timing_path=` as JSON (default: beside the log,
+    `<log stem>.timing.json`). Steps run one at a time within a process (STEP_LOCK), in a worker
+    process when a local run uses several cores (xstilts.workers)."""
 
     @functools.wraps(function)
     def wrapper(*args, log_path: str | None = None, timing_path: str | None = None, **kwargs):
@@ -93,6 +104,8 @@ def step(function):
                     f"job time: wall {timing['wall_s']:.1f} s, CPU {timing['cpu_s']:.1f} s, "
                     f"peak RSS {timing['process_peak_rss_mb']:.0f} MB"
                 )
+            if timing_path is None and log_path is not None:
+                timing_path = str(Path(log_path).with_suffix(".timing.json"))
             if timing_path is not None:
                 from xstilts.io import write_json
 

@@ -245,6 +245,11 @@ def _name_problems(config: dict) -> list[str]:
             if pair[key] not in config["recipes"]:
                 where = f"aggregate.comparisons[{i}].{key}"
                 problems.append(_unknown("recipe", pair[key], config["recipes"], where))
+    main = (config.get("statistics") or {}).get("main_comparison") or {}
+    for key in ("recipe", "versus"):
+        if key in main and main[key] not in config["recipes"]:
+            where = f"statistics.main_comparison.{key}"
+            problems.append(_unknown("recipe", main[key], config["recipes"], where))
     if isinstance(aggregate.get("categories"), dict):
         for name, tasks in aggregate["categories"].items():
             problems += [
@@ -461,7 +466,9 @@ class Study:
 
     def retrieval_settings(self, target: str) -> dict:
         spec = self.tasks[target]
-        settings = {"layer": -1, "pooling": spec.pooling, "direction": "xx-en"}
+        # The task spec's direction (Tatoeba: English queries, as the official code).
+        direction = spec.extra.get("direction", "xx-en")
+        settings = {"layer": -1, "pooling": spec.pooling, "direction": direction}
         settings.update((self.config.get("retrieval") or {}).get(target, {}))
         return settings
 
@@ -575,3 +582,23 @@ class Study:
 
     def model_source(self, model: str) -> str:
         return self.config["models"][model]["source"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m xstilts.study.config FILE...`: check study configs (YAML syntax with file and
+    line, the schema, the registries) without running anything."""
+    import sys
+
+    status = 0
+    for path in argv if argv is not None else sys.argv[1:]:
+        try:
+            load_config(path)
+            print(f"{path}: valid")
+        except ConfigError as err:
+            print(f"{path}: invalid configuration:\n{err}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
