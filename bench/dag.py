@@ -59,14 +59,23 @@ def ready_to_build(config: dict, root: Path) -> dict:
     data = config.setdefault("data", {})
     data["release_root"] = str(root / "release")
     data["hub_revisions"] = dict.fromkeys(hub_ids(Study(config)), "0" * 40)
-    for problem in source_problems(Study(config)):
-        pattern = r"missing release file(?:\(s\))?: (\S+)|label set file (\S+) is missing"
-        match = re.search(pattern, problem)
-        if not match:
-            raise SystemExit(f"cannot prepare the dry run: {problem}")
-        path = Path(match.group(1) or match.group(2))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("A\nB\n" if match.group(2) else "")
+    for _ in range(3):  # a source switched to release files then asks for its files
+        problems = source_problems(Study(config))
+        for problem in problems:
+            release = re.search(r"\(data\.sources\.([\w-]+): \{kind: release\}", problem)
+            if release:  # the study's convention needs the release files (UD's multi-word tokens)
+                data.setdefault("sources", {})[release.group(1)] = {"kind": "release"}
+                continue
+            pattern = r"missing release file(?:\(s\))?: (\S+)|label set file (\S+) is missing"
+            match = re.search(pattern, problem)
+            if not match:
+                raise SystemExit(f"cannot prepare the dry run: {problem}")
+            path = Path(match.group(1) or match.group(2))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("A\nB\n" if match.group(2) else "")
+    problems = source_problems(Study(config))
+    if problems:
+        raise SystemExit("cannot prepare the dry run:\n" + "\n".join(problems))
     return config
 
 

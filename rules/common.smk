@@ -194,34 +194,6 @@ def all_score_files():
     return [f for task in STUDY.targets for f in cell_files(paths.SCORE, task)]
 
 
-def cell_score_files():
-    """One score file per (model, recipe, task, seed): the first language's. Its job writes
-    every language's file, and reruns when any is missing (rules/evaluation.smk)."""
-    return [
-        paths.SCORE.format(
-            out=OUT, model=m, recipe=r, task=t, seed=s, lang=STUDY.test_languages(t)[0]
-        )
-        for t in STUDY.targets
-        for m in STUDY.models
-        for r in STUDY.recipes
-        for s in STUDY.seeds
-    ]
-
-
-def score_inputs(input, cell, output):
-    """What the score step reads: the model and every language's predictions, in the order of
-    its outputs (the rule names one prediction file of the job that writes them all)."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(
-        model=input.model,
-        predictions=[
-            paths.PREDICTION.format(out=OUT, lang=lang, **cell)
-            for lang in output.keys()
-        ],
-    )
-
-
 SUMMARY_FILES = {
     "scores": "scores.csv",
     "table": "table.csv",

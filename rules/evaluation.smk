@@ -1,8 +1,6 @@
 # Per-language predictions and scores: one job per trained model writes every language's file,
 # so a full study does not submit one job (and one model load) per language. One rule pair per
-# target task, because each task has its own language list. A job's many outputs are reached
-# through one of them (its first language's file): a job makes all or none, and Snakemake
-# reruns it when any is missing, while the DAG is built from 50x fewer file lookups.
+# target task, because each task has its own language list.
 for _task in STUDY.targets:
     _spec = STUDY.tasks[_task]
     _rule = _task.replace("-", "_")
@@ -48,7 +46,7 @@ for _task in STUDY.targets:
         name:
             f"score_{_rule}"
         input:
-            predictions=f"{_cell}/predictions/{_langs[0]}.jsonl",
+            predictions=[f"{_cell}/predictions/{lang}.jsonl" for lang in _langs],
             model=trained_model_for(_task).format(
                 model="{model}", recipe="{recipe}", seed="{seed}"
             ),
@@ -64,11 +62,7 @@ for _task in STUDY.targets:
             settings=score_params(_task),
         run:
             steps.score(
-                config,
-                params.cell,
-                score_inputs(input, params.cell, output),
-                dict(output.items()),
-                log_path=log[0],
+                config, params.cell, input, dict(output.items()), log_path=log[0]
             )
 
 
@@ -78,7 +72,7 @@ localrules:
 
 rule aggregate:
     input:
-        cell_score_files(),
+        all_score_files(),
     output:
         **summary_outputs(),
     log:
@@ -86,6 +80,4 @@ rule aggregate:
     params:
         settings=aggregate_params(),
     run:
-        steps.aggregate(
-            config, all_score_files(), dict(output.items()), log_path=log[0]
-        )
+        steps.aggregate(config, list(input), dict(output.items()), log_path=log[0])

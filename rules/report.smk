@@ -39,7 +39,7 @@ rule examples:
         steps.examples(
             config,
             params.cell,
-            examples_predictions(params.cell, params.metric["languages"]),
+            dict(zip(params.metric["languages"], input.predictions)),
             input.data,
             output[0],
             log_path=log[0],

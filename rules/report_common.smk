@@ -18,23 +18,14 @@ def report_outputs():
 
 def examples_inputs(wildcards):
     """Predictions and gold; the score files too, so that rescoring a model (the statistics
-    check their values against the table's) also redoes its per-example values. One file of
-    each job stands for all its languages' files (see rules/evaluation.smk): the DAG is built
-    from one lookup per job, not one per language."""
+    check their values against the table's) also redoes its per-example values."""
     spec = STUDY.tasks[wildcards.task]
     cell_dir = paths.CELL_DIR.format(out=OUT, **wildcards)
-    first = STUDY.test_languages(wildcards.task)[0]
+    langs = STUDY.test_languages(wildcards.task)
     return {
-        "predictions": f"{cell_dir}/predictions/{first}.jsonl",
-        "scores": f"{cell_dir}/scores/{first}.json",
+        "predictions": [f"{cell_dir}/predictions/{lang}.jsonl" for lang in langs],
+        "scores": [f"{cell_dir}/scores/{lang}.json" for lang in langs],
         "data": paths.data(RES, spec.test.dataset),
-    }
-
-
-def examples_predictions(cell, languages):
-    """{language: prediction file} of one cell, every language (what the step reads)."""
-    return {
-        lang: paths.PREDICTION.format(out=OUT, lang=lang, **cell) for lang in languages
     }
 
 
