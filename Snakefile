@@ -35,6 +35,8 @@ report: "report/workflow.rst"
 
 
 onstart:
+    # Local runs on several cores: jobs in worker processes, in parallel (xstilts/workers.py).
+    use_local_workers()
     # Before anything is submitted: the cluster profile needs a partition and an account.
     if (
         workflow.executor_plugin is not None

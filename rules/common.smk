@@ -1,5 +1,5 @@
 # Shared helpers: the validated study, path templates and input functions.
-from xstilts import paths, steps
+from xstilts import paths, steps, workers
 from xstilts.steps import session
 from xstilts.study.config import ConfigError, Study, validate_config
 
@@ -39,6 +39,16 @@ def require_slurm_site():
                 f"SLURM {key} is not set: export {variable}=... or write '{key}: ...' into {site_file}"
             )
         os.environ[variable] = str(value)
+
+
+def use_local_workers():
+    """A local run on several cores runs the steps in that many worker processes
+    (xstilts/workers.py): jobs in parallel, each alone in its process, as in a serial run.
+    """
+    plugin = workflow.executor_plugin
+    if plugin is not None and plugin.name == "local" and not workflow.dryrun:
+        workers.use_workers(workflow.cores)
+        workers.forward_stop_signals()
 
 
 _SOURCES_CHECKED = []

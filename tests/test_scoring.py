@@ -130,6 +130,11 @@ def test_a_failing_step_writes_its_traceback_and_time_into_its_log(tmp_path):
     text = (tmp_path / "job.log").read_text()
     assert "starting" in text and "Traceback" in text and "ValueError: bad value 3" in text
     assert "job time: wall" in text
+    (tmp_path / "job.log").unlink()  # what Snakemake does before the next attempt
+    with pytest.raises(ValueError):
+        broken(4, log_path=str(tmp_path / "job.log"))
+    history = (tmp_path / "job.attempts.log").read_text()
+    assert "bad value 3" in history and "bad value 4" in history
 
 
 def test_a_step_records_its_own_wall_and_cpu_time(tmp_path):

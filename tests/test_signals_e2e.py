@@ -45,7 +45,8 @@ def _scores(workdir: Path) -> dict:
 
 def _training_logs(workdir: Path) -> list[Path]:
     logs = workdir / "results/logs"
-    return sorted(logs.glob("**/*.log")) if logs.is_dir() else []
+    found = sorted(logs.glob("**/*.log")) if logs.is_dir() else []
+    return [log for log in found if not log.name.endswith(".attempts.log")]
 
 
 def _wait_for_checkpoint(workdir: Path, done: set, process, timeout: float = 600) -> Path:
@@ -54,8 +55,7 @@ def _wait_for_checkpoint(workdir: Path, done: set, process, timeout: float = 600
     while time.time() < deadline:
         assert process.poll() is None, process.communicate()[0][-3000:]
         for log in _training_logs(workdir):
-            # the log keeps every attempt of its job: look at the latest
-            text = (log.read_text() if log.is_file() else "").rsplit("=== attempt", 1)[-1]
+            text = log.read_text() if log.is_file() else ""
             if log not in done and "checkpoint at step" in text and "job time" not in text:
                 return log
         time.sleep(0.1)
@@ -103,6 +103,8 @@ def test_signals_checkpoint_and_stop_training_and_the_next_run_resumes(reference
     assert result.returncode == 0, result.stdout[-4000:]
     for log in interrupted:
         assert "resumed from" in log.read_text(), log  # each interrupted training resumed
+        history = log.with_suffix(".attempts.log").read_text()  # and its attempts are kept
+        assert f"(signal {interrupted[log]})" in history and "resumed from" in history
     assert not list(workdir.glob("results/**/*.resume.pt"))
     assert _scores(workdir) == reference
 

@@ -109,7 +109,8 @@ def test_slurm_run_checkpoints_on_sigusr1_resumes_and_matches_local(slurm_cluste
         (remote / "results/tiny-xlmr/mnli/toy-xnli/seed1/model/xstilts.json").read_text()
     )
     assert model_meta["resumed_from_step"] is not None and model_meta["resumed_from_step"] > 0
-    attempts = (remote / TARGET_LOG).read_text()  # the job's log keeps every attempt
+    # Snakemake deletes a job's log before each attempt; every attempt is kept beside it
+    attempts = (remote / TARGET_LOG.replace(".log", ".attempts.log")).read_text()
     assert f"stopping at step {model_meta['resumed_from_step']} (signal 10)" in attempts
     assert not list(remote.glob("results/**/*.resume.pt"))  # cleaned up after success
     # same scores as the local run

@@ -201,6 +201,47 @@ def test_sigterm_checkpoints_and_stops(setup):
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored
 
 
+def test_records_device_settings_and_throughput(setup):
+    """bf16 autocast on the CPU still learns; the summary says how the run used its device and
+    what it cost (what the planner's calibration reads); random batches pad more."""
+    from xstilts.model.training import TrainTask, train
+
+    runs = {}
+    for name, group, precision in (("grouped", 50, "bf16"), ("random", 1, "fp32")):
+        task = _task(setup)
+        task = TrainTask(
+            task.name,
+            task.spec,
+            {**task.params, "length_group": group},
+            task.train_dirs,
+            task.dev_feature_root,
+            task.dev_data_root,
+        )
+        runs[name] = train(
+            setup / "init",
+            [task],
+            setup / f"settings-{name}",
+            seed=5,
+            stage_params={**STAGE, "precision": precision},
+            save_heads=True,
+            metadata={},
+            log=lambda m: None,
+        )
+    grouped, random_ = runs["grouped"], runs["random"]
+    assert grouped["device_settings"] == {
+        "device": "cpu",
+        "precision": "bf16",
+        "tf32": False,
+        "compile": False,
+        "deterministic": True,
+    }
+    assert grouped["best_dev"]["toy-same"]["accuracy"] > 70.0
+    for summary in (grouped, random_):
+        t = summary["throughput"]
+        assert t["steps"] == 100 and t["train_seconds"] > 0 and t["tokens_per_second"] > 0
+    assert grouped["throughput"]["padding_efficiency"] > random_["throughput"]["padding_efficiency"]
+
+
 def _checkpoint(setup, name: str, stop: int, stage=STAGE, fingerprint=None):
     from xstilts.model.training import Preempted, train
 

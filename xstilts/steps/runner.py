@@ -4,7 +4,8 @@ Rules run steps in-process (`run:`), so locally the heavy libraries are imported
 workflow rather than once per job (torch + transformers take ~4 s to import here). Every step
 holds STEP_LOCK, so jobs that share a process run one after the other: torch's RNG and thread
 settings are process-wide (determinism), and libraries imported from two threads at once break.
-Each job is its own process on SLURM.
+A local run on several cores hands each step to a worker process instead (xstilts/workers.py),
+one job per process at a time. Each job is its own process on SLURM.
 
 A step's log gets its messages, and on failure the traceback (Snakemake prints only the
 exception); its last line is the job's real wall and CPU time, also written beside the log as
@@ -24,6 +25,8 @@ import time
 import traceback
 from pathlib import Path
 
+from xstilts import workers
+
 STEP_LOCK = threading.RLock()
 _LOG = threading.local()
 
@@ -38,21 +41,26 @@ def log(message: str) -> None:
 
 @contextlib.contextmanager
 def job_log(path: str | None):
-    """Route `log()` of this thread to the rule's log file for the duration of a step."""
+    """Route `log()` of this thread to the rule's log file for the duration of a step. Snakemake
+    deletes a job's log before each attempt, so when the step ends its log is also appended to
+    `<log stem>.attempts.log`: a retried or resumed job keeps what happened before (the
+    checkpoint, the signal that stopped it)."""
     if path is None:
         yield
         return
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # Appended, one header per attempt: a retried or resumed job's log keeps what happened
-    # before (the checkpoint, the signal that stopped it).
-    with open(path, "a", encoding="utf-8") as handle:
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-        handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
-        _LOG.handle = handle
-        try:
-            yield
-        finally:
-            _LOG.handle = None
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S")
+            handle.write(f"=== attempt {stamp}, pid {os.getpid()}, host {socket.gethostname()}\n")
+            _LOG.handle = handle
+            try:
+                yield
+            finally:
+                _LOG.handle = None
+    finally:
+        with open(Path(path).with_suffix(".attempts.log"), "a", encoding="utf-8") as history:
+            history.write(Path(path).read_text(encoding="utf-8"))
 
 
 def _peak_rss_mb() -> float:
@@ -75,10 +83,14 @@ def timing_record(started: float, cpu_started: float, thread_cpu_started: float)
 def step(function):
     """Mark a function as a rule's step. `log_path=` routes its log (and the traceback of a
     failure); the job's wall and CPU time go to `timing_path=` as JSON (default: beside the log,
-    `<log stem>.timing.json`). Steps run one at a time within a process (STEP_LOCK)."""
+    `<log stem>.timing.json`). Steps run one at a time within a process (STEP_LOCK), in a worker
+    process when a local run uses several cores (xstilts.workers)."""
 
     @functools.wraps(function)
     def wrapper(*args, log_path: str | None = None, timing_path: str | None = None, **kwargs):
+        if workers.active():
+            paths = {"log_path": log_path, "timing_path": timing_path}
+            return workers.run_in_worker(wrapper, args, {**kwargs, **paths})
         with job_log(log_path), STEP_LOCK:
             started, cpu, thread_cpu = time.perf_counter(), time.process_time(), time.thread_time()
             try:

@@ -53,7 +53,7 @@ class ConfigError(ValueError):
 
 def _schema() -> dict:
     text = resources.files("xstilts.specs").joinpath("config.schema.yaml").read_text()
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: fast
 
 
 def _where(path) -> str:
