@@ -114,6 +114,7 @@ def test_stop_signals_reach_the_workers(two_workers):
     finally:
         signal.signal(signal.SIGUSR1, previous)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     assert seen == [signal.SIGUSR1]
     assert set(after) == set(before)  # the same two processes: none died of the signal
     assert all(after[pid] == before[pid] + 1 for pid in before), (before, after)

@@ -87,11 +87,13 @@ def shutdown() -> None:
 
 
 def forward_stop_signals() -> None:
-    """From the main thread of the Snakemake process: SIGTERM and SIGUSR1 sent to it reach the
-    workers too (their training jobs checkpoint and stop), then mean what they meant before."""
+    """From the main thread of the Snakemake process: SIGTERM, SIGUSR1 and SIGINT sent to it
+    reach the workers too (their training jobs checkpoint and stop), then mean what they meant
+    before. (Ctrl-C in a terminal signals the whole process group anyway; `kill -INT <pid>`
+    and a job scheduler signal only the Snakemake process.)"""
     import signal
 
-    for signum in (signal.SIGTERM, signal.SIGUSR1):
+    for signum in (signal.SIGTERM, signal.SIGUSR1, signal.SIGINT):
         previous = signal.getsignal(signum)
 
         def forward(number, frame, previous=previous):
