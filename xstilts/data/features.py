@@ -8,6 +8,11 @@ tokenisers and `datasets` instead of hand-written featurisers and pickled caches
   each piece remembers (example_index, first_word, n_words) so predictions merge back.
 - span: question/context windows with stride (HF run_qa style), offsets kept for answer text
 - retrieval: queries and candidates (eval) or (query, positive) pairs (train), encoded apart.
+
+Segment ids (`token_type_ids`) are kept wherever the tokenizer makes them for a pair (BERT-style
+tokenizers; XLM-R's makes none). A model's input prefix (`models.<name>.input_prefix`, e5's
+"query: ") goes before the first text of every input, before each retrieval candidate, and as
+unlabelled leading words of a tagged sentence.
 """
 
 from __future__ import annotations
@@ -26,29 +31,42 @@ def load_tokenizer(path: str | Path):
     return tokenizer
 
 
+def segment_ids(enc) -> dict:
+    """{"token_type_ids": ...} when the tokenizer makes segment ids, else nothing."""
+    return {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in enc else {}
+
+
 # --- classification and multiple choice ------------------------------------------------------
 
 
-def featurize_classification(rows, tokenizer, max_length: int) -> dict:
+def featurize_classification(rows, tokenizer, max_length: int, prefix: str = "") -> dict:
+    text_a = [prefix + a for a in rows["text_a"]]
     text_b = [b if b else None for b in rows["text_b"]]
     if all(b is None for b in text_b):
-        enc = tokenizer(rows["text_a"], truncation=True, max_length=max_length)
+        enc = tokenizer(text_a, truncation=True, max_length=max_length)
     else:
         enc = tokenizer(
-            rows["text_a"],
+            text_a,
             [b or "" for b in text_b],
             truncation="longest_first",
             max_length=max_length,
         )
-    return {"input_ids": enc["input_ids"], "label": rows["label"], "example_id": rows["id"]}
+    return {
+        "input_ids": enc["input_ids"],
+        **segment_ids(enc),
+        "label": rows["label"],
+        "example_id": rows["id"],
+    }
 
 
-def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -> dict:
-    input_ids = []
+def featurize_multiple_choice(
+    rows, tokenizer, max_length: int, template: str, prefix: str = ""
+) -> dict:
+    input_ids, types = [], []
     for premise, question, choices in zip(
         rows["premise"], rows["question"], rows["choices"], strict=True
     ):
-        context = template.format(premise=premise, question=question)
+        context = prefix + template.format(premise=premise, question=question)
         enc = tokenizer(
             [context] * len(choices),
             list(choices),
@@ -56,7 +74,9 @@ def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -
             max_length=max_length,
         )
         input_ids.append(enc["input_ids"])
-    return {"input_ids": input_ids, "label": rows["label"], "example_id": rows["id"]}
+        types.append(enc.get("token_type_ids"))
+    segments = {"token_type_ids": types} if all(t is not None for t in types) and types else {}
+    return {"input_ids": input_ids, **segments, "label": rows["label"], "example_id": rows["id"]}
 
 
 # --- tagging ------------------------------------------------------------------------------------
@@ -88,8 +108,17 @@ def split_words(lengths: list[int], budget: int) -> list[tuple[int, int]]:
     return chunks
 
 
-def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, int]) -> dict:
-    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+def featurize_tagging(
+    rows, tokenizer, max_length: int, label_to_id: dict[str, int], prefix: str = ""
+) -> dict:
+    # The prefix is leading words without labels, repeated in every piece of a long sentence.
+    lead = prefix.split()
+    lead_pieces = (
+        len(tokenizer(lead, is_split_into_words=True, add_special_tokens=False)["input_ids"])
+        if lead
+        else 0
+    )
+    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False) - lead_pieces
     out = {
         "input_ids": [],
         "labels": [],
@@ -111,17 +140,19 @@ def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, i
         words, lengths = _piece_lengths(tokenizer, list(words))
         for first, count in split_words(lengths, budget):
             enc = tokenizer(
-                words[first : first + count],
+                lead + words[first : first + count],
                 is_split_into_words=True,
                 truncation=True,
                 max_length=max_length,
             )
             labels, previous = [], None
             for word_id in enc.word_ids():
-                # Label the first subword of each word; special tokens and later subwords: ignored.
-                is_first = word_id is not None and word_id != previous
-                labels.append(label_to_id[tags[first + word_id]] if is_first else IGNORE)
-                previous = word_id
+                # Label the first subword of each word; special tokens, prefix words and later
+                # subwords: ignored.
+                word = None if word_id is None or word_id < len(lead) else word_id - len(lead)
+                is_first = word is not None and word != previous
+                labels.append(label_to_id[tags[first + word]] if is_first else IGNORE)
+                previous = word
             out["input_ids"].append(enc["input_ids"])
             out["labels"].append(labels)
             out["example_index"].append(index)
@@ -135,7 +166,13 @@ def featurize_tagging(rows, tokenizer, max_length: int, label_to_id: dict[str, i
 
 
 def featurize_span(
-    rows, tokenizer, max_length: int, doc_stride: int, max_query_length: int, train: bool
+    rows,
+    tokenizer,
+    max_length: int,
+    doc_stride: int,
+    max_query_length: int,
+    train: bool,
+    prefix: str = "",
 ) -> dict:
     questions = []
     for q in rows["question"]:
@@ -144,7 +181,7 @@ def featurize_span(
         enc_q = tokenizer(q, add_special_tokens=False, return_offsets_mapping=True)
         if len(enc_q["input_ids"]) > max_query_length:
             q = q[: enc_q["offset_mapping"][max_query_length - 1][1]]
-        questions.append(q)
+        questions.append(prefix + q)
     enc = tokenizer(
         questions,
         rows["context"],
@@ -155,7 +192,14 @@ def featurize_span(
         return_offsets_mapping=True,
     )
     sample_map = enc.pop("overflow_to_sample_mapping")
-    out = {"input_ids": enc["input_ids"], "example_id": [], "offsets": [], "start": [], "end": []}
+    out = {
+        "input_ids": enc["input_ids"],
+        **segment_ids(enc),
+        "example_id": [],
+        "offsets": [],
+        "start": [],
+        "end": [],
+    }
     for i, offsets in enumerate(enc["offset_mapping"]):
         example = sample_map[i]
         sequence_ids = enc.sequence_ids(i)
@@ -182,14 +226,19 @@ def featurize_span(
 # --- retrieval ----------------------------------------------------------------------------------------
 
 
-def featurize_texts(texts: list[str], ids: list[str], tokenizer, max_length: int) -> dict:
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+def featurize_texts(
+    texts: list[str], ids: list[str], tokenizer, max_length: int, prefix: str = ""
+) -> dict:
+    enc = tokenizer([prefix + t for t in texts], truncation=True, max_length=max_length)
     return {"input_ids": enc["input_ids"], "example_id": list(ids)}
 
 
-def featurize_pairs(rows, tokenizer, max_length: int) -> dict:
-    q = tokenizer(rows["query"], truncation=True, max_length=max_length)
-    p = tokenizer(rows["positive"], truncation=True, max_length=max_length)
+def featurize_pairs(rows, tokenizer, max_length: int, prefix: dict | None = None) -> dict:
+    prefix = prefix or {}
+    queries = [prefix.get("text", "") + q for q in rows["query"]]
+    positives = [prefix.get("candidate", "") + p for p in rows["positive"]]
+    q = tokenizer(queries, truncation=True, max_length=max_length)
+    p = tokenizer(positives, truncation=True, max_length=max_length)
     return {"input_ids": q["input_ids"], "positive_ids": p["input_ids"], "example_id": rows["id"]}
 
 
@@ -206,12 +255,16 @@ def featurize_split(
     out_dir: Path,
     labels: list[str] | None = None,
     template: str | None = None,
+    prefix: dict | None = None,
 ) -> dict:
-    """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
+    """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts.
+    `prefix`: {"text": ..., "candidate": ...}, the model's input prefixes."""
     import datasets
 
     from xstilts.data.store import load_split, split_path
 
+    prefix = {"text": "", "candidate": "", **(prefix or {})}
+    text_prefix = prefix["text"]
     rows = load_split(data_dir, lang, split)
     max_length = params["max_length"]
     is_train = split == "train"
@@ -219,7 +272,7 @@ def featurize_split(
     if schema == "classification":
         feats = rows.map(
             featurize_classification,
-            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "prefix": text_prefix},
             **kwargs,
         )
     elif schema == "multiple_choice":
@@ -229,6 +282,7 @@ def featurize_split(
                 "tokenizer": tokenizer,
                 "max_length": max_length,
                 "template": template or "{premise} {question}",
+                "prefix": text_prefix,
             },
             **kwargs,
         )
@@ -240,6 +294,7 @@ def featurize_split(
                 "tokenizer": tokenizer,
                 "max_length": max_length,
                 "label_to_id": label_to_id,
+                "prefix": text_prefix,
             },
             **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
         )
@@ -252,6 +307,7 @@ def featurize_split(
                 "doc_stride": params["doc_stride"],
                 "max_query_length": params["max_query_length"],
                 "train": is_train,
+                "prefix": text_prefix,
             },
             **kwargs,
         )
@@ -259,22 +315,24 @@ def featurize_split(
         if "positive" in rows.column_names:
             feats = rows.map(
                 featurize_pairs,
-                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "prefix": prefix},
                 **kwargs,
             )
         else:
             feats = datasets.Dataset.from_dict(
-                featurize_texts(rows["query"], rows["id"], tokenizer, max_length)
+                featurize_texts(rows["query"], rows["id"], tokenizer, max_length, text_prefix)
             )
             if split_path(data_dir, lang, split, candidates=True).is_file():
                 cands = load_split(data_dir, lang, split, candidates=True)
                 cand_feats = datasets.Dataset.from_dict(
-                    featurize_texts(cands["text"], cands["id"], tokenizer, max_length)
+                    featurize_texts(
+                        cands["text"], cands["id"], tokenizer, max_length, prefix["candidate"]
+                    )
                 )
                 cand_feats.save_to_disk(str(out_dir / "candidates"))
     elif schema == "text":
         feats = datasets.Dataset.from_dict(
-            featurize_texts(rows["text"], rows["id"], tokenizer, max_length)
+            featurize_texts(rows["text"], rows["id"], tokenizer, max_length, text_prefix)
         )
     else:
         raise ValueError(f"unknown schema {schema!r}")
