@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 CORES ?= 2
 
-.PHONY: setup run test lint format slurm-install
+.PHONY: setup run test lint format slurm-install archive
 
 $(VENV)/.installed: requirements.txt requirements-nodeps.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,6 +18,11 @@ setup: $(VENV)/.installed
 
 run: setup
 	$(VENV)/bin/snakemake --cores $(CORES) all
+
+# Archive the finished run of CONFIG (default: the embedded study) into archives/.
+CONFIG ?= config.yaml
+archive: setup
+	$(PY) -m xstilts.archive create --configfile $(CONFIG)
 
 test: setup
 	$(VENV)/bin/pytest -ra tests

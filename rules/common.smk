@@ -1,15 +1,22 @@
 # Shared helpers: the validated study, path templates and input functions.
-import sys
-
-sys.path.insert(0, workflow.basedir)
-
-from xstilts import paths, steps
+from xstilts import paths, steps, workers
+from xstilts.steps import session
 from xstilts.study.config import ConfigError, Study, validate_config
 
 try:
     STUDY = Study(config)
 except ConfigError as err:
     raise WorkflowError(f"invalid configuration:\n{err}") from None
+
+# SIGTERM/SIGUSR1/SIGINT make running training checkpoint and stop (xstilts/steps/session.py).
+session.install_signal_handlers()
+
+if "--unlock" in sys.argv and (live := session.live_run()):
+    raise WorkflowError(
+        f"a run of this workflow is still live here (pid {live['pid']} on {live['host']}): "
+        "--unlock would let a second run write the same files. Stop it first (Ctrl-C, or "
+        f"kill -INT {live['pid']}), or wait for it to end."
+    )
 
 
 def require_slurm_site():
@@ -34,14 +41,35 @@ def require_slurm_site():
         os.environ[variable] = str(value)
 
 
-def check_sources():
-    from xstilts.data.sources import source_problems
+def use_local_workers():
+    """A local run on several cores runs the steps in that many worker processes
+    (xstilts/workers.py): jobs in parallel, each alone in its process, as in a serial run.
+    """
+    plugin = workflow.executor_plugin
+    if plugin is not None and plugin.name == "local" and not workflow.dryrun:
+        workers.use_workers(workflow.cores)
+        workers.forward_stop_signals()
 
-    problems = source_problems(STUDY)
-    if problems:
-        raise WorkflowError(
-            "data sources are not ready:\n" + "\n".join(f"  - {p}" for p in problems)
-        )
+
+_SOURCES_CHECKED = []
+
+
+def sources_ready(wildcards):
+    """An input function of the rules that read the outside world (data, model fetch): every
+    data source is checked once, while Snakemake builds the DAG, so a dry run reports the same
+    missing files, unpinned ids and licensed data as the real run would, before any job.
+    """
+    if not _SOURCES_CHECKED:
+        from xstilts.data.sources import source_problems
+
+        problems = source_problems(STUDY)
+        if problems:
+            raise WorkflowError(
+                "data sources are not ready:\n"
+                + "\n".join(f"  - {p}" for p in problems)
+            )
+        _SOURCES_CHECKED.append(True)
+    return []
 
 
 RES = STUDY.resources_dir
@@ -186,40 +214,98 @@ def summary_outputs():
 # Params that a step reads from the config, declared so that changing them reruns the step
 # (Snakemake's params rerun trigger); the steps themselves read the same values.
 def dataset_params(wildcards):
+    from xstilts.study.conventions import dataset_conventions
+
     data = config.get("data") or {}
+    spec = STUDY.datasets[wildcards.dataset]
     return {
-        "spec": STUDY.datasets[wildcards.dataset],
+        "spec": spec,
         "seed": data.get("seed"),
         "size": (data.get("sizes") or {}).get(wildcards.dataset),
         "needs": STUDY.dataset_needs(wildcards.dataset),
+        "release_root": STUDY.release_root,
+        "conventions": dataset_conventions(config, spec),
     }
 
 
 def model_params(wildcards):
     # input_prefix changes tokenisation (a tokenize param), not the prepared model.
-    spec = config["models"][wildcards.model]
-    return {k: v for k, v in spec.items() if k != "input_prefix"}
+    spec = {k: v for k, v in config["models"][wildcards.model].items() if k != "input_prefix"}
+    pins = (config.get("data") or {}).get("hub_revisions") or {}
+    return {
+        "spec": spec,
+        "pin": pins.get(spec.get("id")),
+        "threads": config["training"]["defaults"].get("threads", 1),
+    }
 
 
 def feature_params(wildcards):
     return steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
 
 
+def task_spec(task):
+    return steps.task_record(STUDY.tasks[task])
+
+
 def stage_params(wildcards):
     chain = wildcards.chain.split("/")
     stage = chain[-1]
+    tasks = STUDY.stage(stage)["tasks"]
     return {
         "stage": STUDY.stage_params(stage),
         "sampling": STUDY.sampling(stage),
-        "tasks": {t: STUDY.hparams(t, stage) for t in STUDY.stage(stage)["tasks"]},
-        "languages": {
-            t: STUDY.stage_languages(stage, t) for t in STUDY.stage(stage)["tasks"]
-        },
+        "tasks": {t: STUDY.task_params(t, stage) for t in tasks},
+        "specs": {t: task_spec(t) for t in tasks},
+        "languages": {t: STUDY.stage_languages(stage, t) for t in tasks},
     }
 
 
 def target_params(wildcards):
-    return STUDY.hparams(wildcards.task)
+    task = wildcards.task
+    return {
+        "run": STUDY.target_params(task),
+        "task": STUDY.task_params(task),
+        "spec": task_spec(task),
+    }
+
+
+def predict_params(task):
+    spec = STUDY.tasks[task]
+    return {
+        "task": STUDY.task_params(task),
+        "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
+        "spec": task_spec(task),
+        "retrieval": (
+            STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
+        ),
+    }
+
+
+def score_params(task):
+    return lambda wc: {
+        "spec": task_spec(task),
+        "setting": STUDY.setting(wc.recipe, task),
+        "chain": STUDY.target_chain(wc.recipe, task),
+    }
+
+
+def aggregate_params():
+    from xstilts.reporting import conventions
+
+    return {
+        "aggregate": config.get("aggregate") or {},
+        "qa_score": conventions.qa_score_rule(config),
+        "categories": conventions.categories(STUDY),
+        "targets": {t: task_spec(t) for t in STUDY.targets},
+        "languages": {t: STUDY.test_languages(t) for t in STUDY.targets},
+        "recipes": {r: STUDY.recipe_kind(r) for r in STUDY.recipes},
+        "comparisons": STUDY.comparisons(),
+        "retrieval": {
+            t: STUDY.retrieval_settings(t)
+            for t in STUDY.targets
+            if STUDY.tasks[t].head == "retrieval"
+        },
+    }
 
 
 def corpus_dir(wildcards, key):
@@ -234,3 +320,23 @@ def cell(task):
         "task": task,
         "seed": int(wc.seed),
     }
+
+
+def export_cell_files(template):
+    """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
+
+    def files(wc):
+        return [
+            template.format(
+                out=OUT,
+                model=wc.model,
+                recipe=wc.recipe,
+                task=task,
+                seed=wc.seed,
+                lang=lang,
+            )
+            for task in STUDY.targets
+            for lang in STUDY.test_languages(task)
+        ]
+
+    return files

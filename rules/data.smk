@@ -8,6 +8,7 @@ localrules:
 rule prepare_data:
     # A localrule: hub downloads run on the submit host, where the internet is.
     input:
+        sources_ready,
         unpack(translated_inputs),
     output:
         directory(paths.DATA.format(res=RES, dataset="{dataset}")),

@@ -32,10 +32,7 @@ for _task in STUDY.targets:
             runtime=lambda wc, attempt: 120 * attempt,
         params:
             cell=cell(_task),
-            settings=STUDY.hparams(_task),
-            retrieval=(
-                STUDY.retrieval_settings(_task) if _spec.head == "retrieval" else None
-            ),
+            settings=predict_params(_task),
         run:
             steps.predict(
                 config,
@@ -62,6 +59,7 @@ for _task in STUDY.targets:
             "evaluate"
         params:
             cell=cell(_task),
+            settings=score_params(_task),
         run:
             steps.score(
                 config, params.cell, input, dict(output.items()), log_path=log[0]
@@ -79,5 +77,7 @@ rule aggregate:
         **summary_outputs(),
     log:
         f"{OUT}/logs/aggregate.log",
+    params:
+        settings=aggregate_params(),
     run:
         steps.aggregate(config, list(input), dict(output.items()), log_path=log[0])

@@ -27,8 +27,6 @@ rule pretrain:
         directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),
     log:
         f"{RES}/logs/models/{{model}}/pretrain.log",
-    benchmark:
-        f"{RES}/benchmarks/models/{{model}}/pretrain.tsv"
     wildcard_constraints:
         model="|".join(PRETRAINED_MODELS),
     params:
@@ -50,6 +48,8 @@ localrules:
 
 rule fetch_model:
     # A localrule: the hub download runs on the submit host, where the internet is.
+    input:
+        sources_ready,
     output:
         tokenizer=directory(paths.TOKENIZER.format(res=RES, model="{model}")),
         encoder=directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),

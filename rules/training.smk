@@ -12,8 +12,6 @@ rule train_stage:
         ),
     log:
         f"{OUT}/logs/{{model}}/seed{{seed}}/stages/{{chain}}.log",
-    benchmark:
-        f"{OUT}/benchmarks/{{model}}/seed{{seed}}/stages/{{chain}}.tsv"
     wildcard_constraints:
         chain=r"[^/]+(/[^/]+)*",
     params:
@@ -45,8 +43,6 @@ rule train_target:
         ),
     log:
         f"{OUT}/logs/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.log",
-    benchmark:
-        f"{OUT}/benchmarks/{{model}}/{{recipe}}/{{task}}/seed{{seed}}/train.tsv"
     wildcard_constraints:
         task="|".join(t for t in STUDY.targets if STUDY.tasks[t].trainable),
     params:

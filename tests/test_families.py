@@ -7,6 +7,7 @@ import json
 import pytest
 import torch
 
+from xstilts.io import write_folder_record
 from xstilts.runtime import IGNORE
 from xstilts.study.registry import task_from_dict
 
@@ -87,6 +88,7 @@ def make_model(path, family: str, lm_head: bool):
         )
     model.save_pretrained(str(path))
     tokenizer.save_pretrained(str(path))
+    write_folder_record(path, {"kind": f"test: tiny {family}"})
     return str(path)
 
 
@@ -164,17 +166,21 @@ HEADS = {
 def _features(tmp_path, tokenizer, schema, prefix=None):
     import datasets
 
-    from xstilts.data.features import featurize_split, load_features
+    from xstilts.data.features import featurize_split, load_features, write_features_manifest
+    from xstilts.data.store import write_manifest
 
     data = tmp_path / "data"
     (data / "en").mkdir(parents=True, exist_ok=True)
     datasets.Dataset.from_list(ROWS[schema]).to_parquet(str(data / "en" / "train.parquet"))
+    write_manifest(data, "d", schema, {"kind": "test"})
     params = {"max_length": 32, "doc_stride": 16, "max_query_length": 12}
     labels = list(HEADS[schema][1]) or None
+    out = tmp_path / "features"
     featurize_split(
-        data, "en", "train", schema, tokenizer, params, tmp_path / "f", labels=labels, prefix=prefix
+        data, "en", "train", schema, tokenizer, params, out / "en", labels=labels, prefix=prefix
     )
-    return load_features(tmp_path / "f")[:]
+    write_features_manifest(out, params=params)
+    return load_features(out / "en")[:]
 
 
 @pytest.mark.parametrize("schema", list(HEADS))

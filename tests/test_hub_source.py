@@ -110,7 +110,11 @@ def test_udpos_tag_sequences_and_language_names(tmp_path):
     ]
     repo = write_hub_repo(tmp_path / "ud-repo", {"udpos.German": {"test": rows}}, features)
     spec = resolved("udpos", {"kind": "hub", "id": repo})
-    prepare_dataset("udpos", spec, tmp_path / "udpos", needs={"test": ["de"]})
+    # The hub holds syntactic words only: XTREME's words (the default) cannot be built from it.
+    with pytest.raises(DataError, match="conventions.ud_tokens: syntactic_words"):
+        prepare_dataset("udpos", spec, tmp_path / "default", needs={"test": ["de"]})
+    words = {"ud_tokens": "syntactic_words"}
+    prepare_dataset("udpos", spec, tmp_path / "udpos", needs={"test": ["de"]}, conventions=words)
     [record] = read_rows(tmp_path / "udpos", "de", "test")
     assert record["tokens"] == ["Der", "Hund", "."]
     assert record["tags"] == ["DET", "NOUN", "PUNCT"]
@@ -179,7 +183,9 @@ def test_source_problems_name_unpinned_ids_and_licensed_data(tmp_path):
     config["data"]["release_root"] = str(tmp_path / "release")
     problems = "\n".join(source_problems(Study(config)))
     assert "hub id 'facebook/xnli' is not pinned" in problems
-    assert "hub id 'izhx/xtreme-r-udpos' is not pinned" in problems  # UD v2.7 languages
+    # UD-POS comes from the release files (XTREME's words need the multi-word tokens).
+    assert "ud-treebanks-v2.5/UD_German-*/*-ud-test.conllu" in problems
+    assert "ud-treebanks-v2.7/UD_Polish-*/*-ud-test.conllu" in problems
     assert "model 'xlmr-large': hub id 'FacebookAI/xlm-roberta-large' is not pinned" in problems
     assert f"{tmp_path}/release/ccg/ccg.train.tsv" in problems
     assert "label set file" in problems and "ccg/tags.txt" in problems
@@ -187,6 +193,11 @@ def test_source_problems_name_unpinned_ids_and_licensed_data(tmp_path):
     config["data"]["source"] = "hub"
     problems = "\n".join(source_problems(Study(config)))
     assert "CCGbank" in problems and "licensed" in problems
+    assert "dataset 'udpos': the hub source (google/xtreme) holds UD's syntactic words" in problems
+    config["conventions"] = {"ud_tokens": "syntactic_words"}
+    problems = "\n".join(source_problems(Study(config)))
+    assert "syntactic words" not in problems
+    assert "hub id 'izhx/xtreme-r-udpos' is not pinned" in problems  # UD v2.7 languages
 
 
 def tiny_model_folder(path) -> str:

@@ -65,24 +65,88 @@ class CountingTranslator(DictionaryTranslator):
         return super().translate(texts, source, target)
 
 
+class KilledAfter(Exception):
+    pass
+
+
+class DyingTranslator(CountingTranslator):
+    """Dies (like a SIGKILLed job) after translating `chunks` chunks there and back."""
+
+    def __init__(self, chunks: int):
+        super().__init__()
+        self.calls, self.limit = 0, 2 * chunks
+
+    def translate(self, texts, source, target):
+        if self.calls == self.limit:
+            raise KilledAfter
+        self.calls += 1
+        return super().translate(texts, source, target)
+
+
+def _translate(records, out, translator, **key):
+    return translate_shard(
+        records, "classification", "xa", translator, out, chunk_size=10, key=key, log=print
+    )
+
+
 def test_translate_shard_resumes_after_its_last_chunk(tmp_path):
     records = generate("toy-mnli", "en", "train", seed=13)[:50]
     out = tmp_path / "xa.jsonl"
-    first = CountingTranslator()
-    translate_shard(
-        records[:20], "classification", "xa", first, out, chunk_size=10, log=lambda m: None
-    )
-    # A killed job leaves its partial file: pretend the 20 examples were the first chunks.
-    Path(f"{out}.partial").write_text(out.read_text())
-    out.unlink()
+    with pytest.raises(KilledAfter):
+        _translate(records, out, DyingTranslator(chunks=2), seed=1)
+    partial = Path(f"{out}.partial")
+    assert len(partial.read_text().splitlines()) == 1 + 20  # the header, two chunks
     second = CountingTranslator()
-    translate_shard(records, "classification", "xa", second, out, chunk_size=10, log=lambda m: None)
+    _translate(records, out, second, seed=1)
     assert second.translated == 2 * 2 * 30  # two fields, there and back, 30 examples left
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["record"]["id"] for r in rows] == [r["id"] for r in records]
-    assert not Path(f"{out}.partial").exists()
+    assert not partial.exists()
     assert all(0 <= r["chrf"] <= 100 for r in rows)
     assert rows[0]["record"]["label"] == records[0]["label"]  # labels travel unchanged
+    reference = tmp_path / "ref.jsonl"
+    _translate(records, reference, CountingTranslator(), seed=1)
+    assert out.read_text() == reference.read_text()  # resumed = uninterrupted
+
+
+def _interrupted(records, out):
+    with pytest.raises(KilledAfter):
+        _translate(records, out, DyingTranslator(chunks=2), seed=1)
+    return Path(f"{out}.partial")
+
+
+def test_translate_shard_drops_a_line_cut_mid_write(tmp_path):
+    records = generate("toy-mnli", "en", "train", seed=13)[:30]
+    out = tmp_path / "xa.jsonl"
+    partial = _interrupted(records, out)
+    text = partial.read_text()
+    partial.write_text(text + text.splitlines()[-1][:25])  # a kill in the middle of a line
+    translator = CountingTranslator()
+    _translate(records, out, translator, seed=1)
+    assert translator.translated == 2 * 2 * 10  # the cut line is not counted as done
+    assert len(out.read_text().splitlines()) == 30
+
+
+def test_translate_shard_discards_a_partial_of_other_settings(tmp_path):
+    records = generate("toy-mnli", "en", "train", seed=13)[:30]
+    out = tmp_path / "xa.jsonl"
+    _interrupted(records, out)
+    translator = CountingTranslator()
+    _translate(records, out, translator, seed=2)  # another translator setting
+    assert translator.translated == 2 * 2 * 30  # nothing reused
+    reference = tmp_path / "ref.jsonl"
+    _translate(records, reference, CountingTranslator(), seed=2)
+    assert out.read_text() == reference.read_text()
+
+
+def test_translate_shard_discards_a_partial_longer_than_its_source(tmp_path):
+    records = generate("toy-mnli", "en", "train", seed=13)[:30]
+    out = tmp_path / "xa.jsonl"
+    _interrupted(records, out)
+    translator = CountingTranslator()
+    _translate(records[:15], out, translator, seed=1)  # the source shrank
+    assert len(out.read_text().splitlines()) == 15
+    assert translator.translated == 2 * 2 * 15
 
 
 def test_spans_cannot_be_translated(tmp_path):
@@ -152,7 +216,8 @@ def test_masking_never_touches_special_tokens():
 def text_features(setup):  # noqa: F811
     import datasets
 
-    from xstilts.data.features import featurize_split, load_tokenizer
+    from xstilts.data.features import featurize_split, load_tokenizer, write_features_manifest
+    from xstilts.data.store import write_manifest
 
     tokenizer = load_tokenizer(setup / "init")
     root = setup / "mlm"
@@ -163,6 +228,8 @@ def text_features(setup):  # noqa: F811
         ]
         (root / "data" / lang).mkdir(parents=True, exist_ok=True)
         datasets.Dataset.from_list(rows).to_parquet(str(root / "data" / lang / "train.parquet"))
+    write_manifest(root / "data", "t", "text", {"kind": "test"})
+    for lang in ("en", "xa"):
         featurize_split(
             root / "data",
             lang,
@@ -172,6 +239,7 @@ def text_features(setup):  # noqa: F811
             {"max_length": 16},
             root / "features" / lang,
         )
+    write_features_manifest(root / "features", params={"max_length": 16})
     return root
 
 

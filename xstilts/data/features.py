@@ -17,14 +17,20 @@ unlabelled leading words of a tagged sentence.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from xstilts.runtime import IGNORE
 
 
 def load_tokenizer(path: str | Path):
+    """The fast tokenizer of a tokenizer or model folder, after checking the folder's files
+    against their record (xstilts.json)."""
     from transformers import AutoTokenizer
 
+    from xstilts.io import verify_folder
+
+    verify_folder(path)
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     if not tokenizer.is_fast:
         raise ValueError(f"{path}: a fast tokenizer is needed (offsets and word ids)")
@@ -108,10 +114,52 @@ def split_words(lengths: list[int], budget: int) -> list[tuple[int, int]]:
     return chunks
 
 
+LABEL_PIECES = ("first", "first_non_bare")
+
+
+def bare_piece_ids(tokenizer) -> set[int]:
+    """Vocabulary ids of pieces that are only a word-start marker (XLM-R's lone '▁', which
+    SentencePiece emits before a word it cannot merge with the marker, e.g. most Chinese)."""
+    vocab = tokenizer.get_vocab()
+    return {i for piece, i in vocab.items() if piece in ("▁", "Ġ")}
+
+
+def _label_positions(word_ids: list, input_ids: list[int], bare: set[int], rule: str) -> dict:
+    """{position: word index} of the piece that carries each word's label: the first piece
+    (XTREME's utils_tag.py), or under `first_non_bare` the first piece that is not a bare
+    word-start marker (the first piece when all are)."""
+    chosen: dict[int, int] = {}
+    pieces: dict[int, list[int]] = {}
+    for position, word in enumerate(word_ids):
+        if word is not None:
+            pieces.setdefault(word, []).append(position)
+    for word, positions in pieces.items():
+        pick = positions[0]
+        if rule == "first_non_bare":
+            pick = next((q for q in positions if input_ids[q] not in bare), positions[0])
+        chosen[pick] = word
+    return chosen
+
+
 def featurize_tagging(
-    rows, tokenizer, max_length: int, label_to_id: dict[str, int], prefix: str = ""
+    rows,
+    tokenizer,
+    max_length: int,
+    label_to_id: dict[str, int],
+    label_piece: str = "first",
+    prefix: str = "",
 ) -> dict:
-    # The prefix is leading words without labels, repeated in every piece of a long sentence.
+    """`label_piece`: which subword of a word carries its label (conventions.tag_label_piece):
+    `first` (XTREME's utils_tag.py: the first piece, bare '▁' or not) or `first_non_bare`.
+    Prediction reads the label at the same position (the other positions are IGNORE).
+    `prefix` (the model's input prefix): leading words without labels, repeated in every piece
+    of a long sentence."""
+    if label_piece not in LABEL_PIECES:
+        raise ValueError(
+            f"conventions.tag_label_piece: unknown value {label_piece!r}; allowed: "
+            f"{', '.join(LABEL_PIECES)}"
+        )
+    bare = bare_piece_ids(tokenizer)
     lead = prefix.split()
     lead_pieces = (
         len(tokenizer(lead, is_split_into_words=True, add_special_tokens=False)["input_ids"])
@@ -145,14 +193,16 @@ def featurize_tagging(
                 truncation=True,
                 max_length=max_length,
             )
-            labels, previous = [], None
-            for word_id in enc.word_ids():
-                # Label the first subword of each word; special tokens, prefix words and later
-                # subwords: ignored.
-                word = None if word_id is None or word_id < len(lead) else word_id - len(lead)
-                is_first = word is not None and word != previous
-                labels.append(label_to_id[tags[first + word]] if is_first else IGNORE)
-                previous = word
+            # One labelled piece per word; special tokens, prefix words and the other pieces:
+            # ignored.
+            word_of = [
+                None if w is None or w < len(lead) else w - len(lead) for w in enc.word_ids()
+            ]
+            chosen = _label_positions(word_of, enc["input_ids"], bare, label_piece)
+            labels = [
+                label_to_id[tags[first + chosen[q]]] if q in chosen else IGNORE
+                for q in range(len(enc["input_ids"]))
+            ]
             out["input_ids"].append(enc["input_ids"])
             out["labels"].append(labels)
             out["example_index"].append(index)
@@ -234,11 +284,22 @@ def featurize_texts(
 
 
 def featurize_pairs(rows, tokenizer, max_length: int, prefix: dict | None = None) -> dict:
+    """(query, positive) pairs; a `positive_context` column (LAReQA under the official
+    retrieval inputs: the paragraph) is encoded with the positive as a text pair. `prefix`: the
+    model's input prefixes ("text" before queries, "candidate" before positives)."""
     prefix = prefix or {}
     queries = [prefix.get("text", "") + q for q in rows["query"]]
     positives = [prefix.get("candidate", "") + p for p in rows["positive"]]
     q = tokenizer(queries, truncation=True, max_length=max_length)
-    p = tokenizer(positives, truncation=True, max_length=max_length)
+    if "positive_context" in rows:
+        p = tokenizer(
+            positives,
+            rows["positive_context"],
+            truncation="longest_first",
+            max_length=max_length,
+        )
+    else:
+        p = tokenizer(positives, truncation=True, max_length=max_length)
     return {"input_ids": q["input_ids"], "positive_ids": p["input_ids"], "example_id": rows["id"]}
 
 
@@ -255,6 +316,7 @@ def featurize_split(
     out_dir: Path,
     labels: list[str] | None = None,
     template: str | None = None,
+    label_piece: str = "first",
     prefix: dict | None = None,
 ) -> dict:
     """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts.
@@ -294,6 +356,7 @@ def featurize_split(
                 "tokenizer": tokenizer,
                 "max_length": max_length,
                 "label_to_id": label_to_id,
+                "label_piece": label_piece,
                 "prefix": text_prefix,
             },
             **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
@@ -340,10 +403,39 @@ def featurize_split(
     return {"examples": len(rows), "features": len(feats)}
 
 
+def write_features_manifest(root: str | Path, **record) -> None:
+    """manifest.json of a tokenised split (`<root>/<lang>/...`): what it was made from, plus the
+    size and sha256 of every file (checked by `load_features` before pyarrow reads them)."""
+    from xstilts.io import tree_record, write_json
+
+    write_json(
+        Path(root) / "manifest.json", {**record, **tree_record(root, exclude=("manifest.json",))}
+    )
+
+
 def load_features(feature_dir: str | Path, part: str = "features"):
+    """One language's tokenised data (`<features root>/<lang>`), checked first against the
+    sizes and hashes the tokenize step recorded in the root's manifest.json: a damaged arrow
+    file would otherwise crash the process inside pyarrow, with no message."""
     import datasets
 
+    from xstilts.io import IntegrityError, regenerate_advice, verify_files
+
     path = Path(feature_dir) / part
+    root = Path(feature_dir).parent
+    advice = regenerate_advice(root)
     if not path.is_dir():
-        raise FileNotFoundError(f"missing tokenised data {path}; rerun the tokenize rule for it")
+        raise FileNotFoundError(f"missing tokenised data {path}. {advice}")
+    manifest_path = root / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        recorded = manifest["files"]
+    except (OSError, ValueError, KeyError) as err:
+        raise IntegrityError(
+            f"{manifest_path}: no record of the tokenised files to check them against ({err}). "
+            f"{advice}"
+        ) from None
+    verify_files(
+        root, recorded, manifest.get("bytes"), advice, only=f"{Path(feature_dir).name}/{part}"
+    )
     return datasets.load_from_disk(str(path))

@@ -5,7 +5,6 @@ writer and nothing else.
 
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 
 from xstilts.data.store import (
@@ -14,8 +13,9 @@ from xstilts.data.store import (
     check_records,
     read_manifest,
     read_rows,
+    write_manifest,
 )
-from xstilts.io import atomic_dir, checksum_tree, sha256_file, write_json
+from xstilts.io import atomic_dir, sha256_file
 
 
 def prepare_synthetic(
@@ -48,13 +48,17 @@ def prepare_synthetic(
     }
 
 
-def _external_records(name, spec, source, needs, root, inputs: dict[str, str]):
+def _external_records(
+    name, spec, source, needs, root, inputs: dict[str, str], conventions=None, converted=None
+):
     """Records per (split, language) from release files or the hub, and the checksums of the
     release files read (`inputs`, filled as the records are built). Each part of a source is
-    built with its own fields and label maps; with several parts, ids get the part's index."""
+    built with its own fields and label maps; with several parts, ids get the part's index.
+    UD treebank words are converted as `conventions["ud_tokens"]` says (counts in `converted`)."""
     from xstilts.data import readers
 
     kind = source["kind"]
+    ud_mode = (conventions or {}).get("ud_tokens") if spec.get("conversion") == "ud" else None
     labels = spec.get("labels")
     for split, langs in needs.items():
         builder = (source.get("builders") or {}).get(split, spec["schema"])
@@ -69,6 +73,8 @@ def _external_records(name, spec, source, needs, root, inputs: dict[str, str]):
                     parts = readers.hub_parts(source, split, lang, used=inputs)
             except readers.ReaderError as err:
                 raise DataError(f"{where}: {err}") from None
+            if ud_mode is not None:
+                parts = _convert_ud(parts, lang, ud_mode, where, converted, split)
             if not any(rows for _, rows in parts):
                 raise DataError(f"{where}: the source has no records")
             parts_by_lang[lang] = parts
@@ -78,6 +84,24 @@ def _external_records(name, spec, source, needs, root, inputs: dict[str, str]):
             raise DataError(f"dataset {name!r} ({kind}), split {split!r}: {err}") from None
         for lang, (records, candidates) in built.items():
             yield split, lang, records, candidates
+
+
+def _convert_ud(parts, lang, mode, where, converted, split):
+    """Every part's rows with their words as XTREME builds them (xstilts.data.ud)."""
+    from xstilts.data import ud
+
+    out = []
+    for part, rows in parts:
+        try:
+            rows, counts = ud.convert_rows(rows, lang, mode, where)
+        except ud.UDError as err:
+            raise DataError(str(err)) from None
+        if converted is not None:
+            total = converted.setdefault(split, {}).setdefault(lang, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                total[key] += value
+        out.append((part, rows))
+    return out
 
 
 def _build(name, builder, parts_by_lang, source, labels, split, root, inputs) -> dict:
@@ -132,10 +156,17 @@ def _entities(source: dict, root, inputs: dict) -> list[dict]:
 
 
 def prepare_external(
-    name: str, spec: dict, source: dict, out_dir: Path, needs: dict[str, list[str]], root=None
+    name: str,
+    spec: dict,
+    source: dict,
+    out_dir: Path,
+    needs: dict[str, list[str]],
+    root=None,
+    conventions: dict | None = None,
 ) -> dict:
     """Release files (`kind: release`, under `root`) or the hub (`kind: hub`, a download on
-    the submit host) into the normalised form. `needs`: {split: languages} the study reads."""
+    the submit host) into the normalised form. `needs`: {split: languages} the study reads.
+    `conventions`: the ones that apply to this dataset (xstilts.study.conventions), recorded."""
     from xstilts.study.registry import hub_ids_of
 
     if source["kind"] == "hub" and not hub_ids_of(source):
@@ -155,10 +186,12 @@ def prepare_external(
             reading[rule["from"]] += [
                 lang for lang in needs[split] if lang not in reading[rule["from"]]
             ]
+    converted: dict = {}
+    source = {**source, "conventions": dict(conventions or {})}  # the builders read them
     built = {
         (split, lang): (records, candidates)
         for split, lang, records, candidates in _external_records(
-            name, spec, source, reading, root, inputs
+            name, spec, source, reading, root, inputs, conventions, converted
         )
     }
     for split, rule in holdout.items():
@@ -185,6 +218,10 @@ def prepare_external(
         provenance["revisions"] = inputs
     provenance["counts"] = counts
     provenance["labels"] = spec.get("labels")
+    if conventions:
+        provenance["conventions"] = dict(conventions)
+    if converted:
+        provenance["ud_conversion"] = converted
     if holdout:
         provenance["holdout"] = holdout
     return provenance
@@ -218,11 +255,17 @@ def prepare_dataset(
     needs: dict[str, list[str]] | None = None,
     release_root: str | Path | None = None,
     translated: dict | None = None,
+    conventions: dict | None = None,
 ) -> None:
     """Write dataset `name` in normalised form into `out_dir` atomically, with a manifest.
-    `spec["source"]` is the resolved source (registry.resolve_source)."""
+    `spec["source"]` is the resolved source (registry.resolve_source); `conventions` the
+    preprocessing conventions that apply to it (xstilts.study.conventions.dataset_conventions)."""
+    from xstilts.study.conventions import dataset_conventions
+
     source = spec.get("source") or {}
     kind = source.get("kind")
+    if conventions is None:  # the defaults: what the official code does
+        conventions = dataset_conventions({}, spec)
     with atomic_dir(out_dir) as tmp:
         if kind == "synthetic":
             provenance = prepare_synthetic(name, tmp, seed, sizes)
@@ -232,7 +275,7 @@ def prepare_dataset(
                 root = Path(source.get("root") or name)
                 if not root.is_absolute() and release_root is not None:
                     root = Path(release_root) / root
-            provenance = prepare_external(name, spec, source, tmp, needs or {}, root)
+            provenance = prepare_external(name, spec, source, tmp, needs or {}, root, conventions)
         elif kind == "translate":
             provenance = prepare_translated(name, spec, tmp, **(translated or {}))
         elif kind == "unavailable":
@@ -242,14 +285,7 @@ def prepare_dataset(
                 f"dataset {name!r}: source kind {kind!r} is not supported; "
                 "allowed: synthetic, hub, release"
             )
-        manifest = {
-            "dataset": name,
-            "schema": spec["schema"],
-            "source": provenance,
-            "files": checksum_tree(tmp),
-            "python": platform.python_version(),
-        }
-        write_json(tmp / "manifest.json", manifest)
+        write_manifest(tmp, name, spec["schema"], provenance)
 
 
 def prepare_translated(

@@ -143,12 +143,29 @@ def _table(path: Path, options: dict, delimiter: str) -> list[dict]:
 
 
 def _conllu(path: Path, options: dict) -> list[dict]:
-    """CoNLL-U: syntactic words only (multi-word token ranges `1-2` and empty nodes `1.1`
-    are skipped, so `zum` is read as `zu dem`; XTREME's preprocessing can keep the fused form
-    instead, which this reader does not reproduce); tag column UPOS by default. Sentences
-    whose words are all `_` (treebanks released without their text) are skipped."""
+    """CoNLL-U: `tokens`/`tags` are the syntactic words (multi-word token ranges `1-2` and empty
+    nodes `1.1` skipped, so `zum` reads as `zu dem`), tag column UPOS by default. `ud_lines`
+    keeps [id, form, upos, head, deps] of every word and range line of a sentence that has a
+    multi-word token (empty otherwise): xstilts.data.ud builds XTREME's words from them
+    (conventions.ud_tokens). Sentences whose words are all `_` (treebanks released without
+    their text) are skipped."""
+    from xstilts.data.ud import parse_line
+
     tag_column = options.get("tag_column", 3)
-    rows, tokens, tags, sent_id = [], [], [], None
+    rows, tokens, tags, lines, sent_id = [], [], [], [], None
+    has_range = False
+
+    def flush():
+        if tokens and set(tokens) != {"_"}:
+            rows.append(
+                {
+                    "id": sent_id or f"{path.stem}-{len(rows)}",
+                    "tokens": list(tokens),
+                    "tags": list(tags),
+                    "ud_lines": list(lines) if has_range else [],
+                }
+            )
+
     with path.open(encoding="utf-8") as handle:
         for n, line in enumerate(handle, 1):
             line = line.rstrip("\n")
@@ -157,27 +174,23 @@ def _conllu(path: Path, options: dict) -> list[dict]:
                     sent_id = line.split("=", 1)[1].strip()
                 continue
             if not line.strip():
-                if tokens and set(tokens) != {"_"}:
-                    rows.append(
-                        {
-                            "id": sent_id or f"{path.stem}-{len(rows)}",
-                            "tokens": tokens,
-                            "tags": tags,
-                        }
-                    )
-                tokens, tags, sent_id = [], [], None
+                flush()
+                tokens, tags, lines, sent_id, has_range = [], [], [], None, False
                 continue
             cols = line.split("\t")
             if len(cols) != 10:
                 raise ReaderError(
                     f"{path}:{n}: a CoNLL-U word line has 10 tab-separated columns, found {len(cols)}"
                 )
-            if "-" in cols[0] or "." in cols[0]:
+            if "." in cols[0]:
+                continue
+            lines.append(parse_line(cols, tag_column))
+            if "-" in cols[0]:
+                has_range = True
                 continue
             tokens.append(cols[1])
             tags.append(cols[tag_column])
-    if tokens and set(tokens) != {"_"}:
-        rows.append({"id": sent_id or f"{path.stem}-{len(rows)}", "tokens": tokens, "tags": tags})
+    flush()
     return rows
 
 
@@ -601,9 +614,65 @@ def build_bitext(rows_by_lang: dict[str, list[dict]], source: dict) -> dict:
     return out
 
 
+def _official_inputs(function, *args):
+    """Call an official-input builder (xstilts.data.retrieval_inputs), its errors as ReaderError."""
+    from xstilts.data import retrieval_inputs
+
+    try:
+        return function(*args)
+    except retrieval_inputs.RetrievalInputError as err:
+        raise ReaderError(str(err)) from None
+
+
+def _xquad_r_official(rows_by_lang: dict[str, list[dict]]) -> dict:
+    """LAReQA as the official evaluation builds it (xstilts.data.retrieval_inputs): candidates
+    are each paragraph's sentences followed by the paragraph; gold are the sentences equal to
+    the answer sentence in every language; questions without an answer sentence are skipped."""
+    from xstilts.data import retrieval_inputs as ri
+
+    candidates_by_lang: dict[str, list[dict]] = {}
+    gold: dict[str, list[str]] = {}  # question id -> candidate ids, every language
+    for lang, rows in rows_by_lang.items():
+        seen: dict[str, list[str]] = {}  # paragraph -> its sentences
+        candidates: list[dict] = []
+        for row in rows:
+            if row.get("sentence_breaks") is None:
+                raise ReaderError(f"{lang}: XQuAD-R paragraphs need 'sentence_breaks'")
+            para, context = row["paragraph"], row["context"]
+            if para not in seen:
+                seen[para] = [context[a:b] for a, b in row["sentence_breaks"]]
+                candidates += [
+                    {"id": f"{lang}-{para}-{s}", "text": ri.lareqa_candidate(text, context)}
+                    for s, text in enumerate(seen[para])
+                ]
+            s = ri.answer_sentence(row["sentence_breaks"], row["answers"]["answer_start"][0])
+            if s is None:
+                continue  # skipped by the official code as well (a sentence-breaking error)
+            answer = seen[para][s]
+            gold.setdefault(row["id"], []).extend(
+                f"{lang}-{para}-{i}" for i, text in enumerate(seen[para]) if text == answer
+            )
+        candidates_by_lang[lang] = candidates
+    out = {}
+    for lang, rows in rows_by_lang.items():
+        queries = [
+            {"id": f"{lang}-{row['id']}", "query": row["question"], "gold": sorted(gold[row["id"]])}
+            for row in rows
+            if ri.answer_sentence(row["sentence_breaks"], row["answers"]["answer_start"][0])
+            is not None
+        ]
+        out[lang] = (queries, candidates_by_lang[lang])
+    return out
+
+
 def build_xquad_r(rows_by_lang: dict[str, list[dict]], source: dict) -> dict:
     """LAReQA (XQuAD-R): candidates are every language's sentences; a question's gold answers
-    are the answer sentence in each language (11 with all languages)."""
+    are the answer sentence in each language (11 with all languages). The candidates' text
+    follows conventions.retrieval_inputs (official: sentence + paragraph)."""
+    from xstilts.data import retrieval_inputs
+
+    if _official_inputs(retrieval_inputs.mode, source) == "official":
+        return _xquad_r_official(rows_by_lang)
     answer_sentence: dict[str, dict[str, str]] = {}  # question id -> lang -> candidate id
     candidates_by_lang: dict[str, list[dict]] = {}
     for lang, rows in rows_by_lang.items():
@@ -662,9 +731,10 @@ def entity_text(entity: dict) -> str:
 def build_mewsli_eval(
     rows_by_lang: dict[str, list[dict]], source: dict, entities: list[dict]
 ) -> dict:
-    """Mewsli-X: WikiNews mentions (ContextualMentions lines) against the shared candidate set."""
-    window = int((source.get("options") or {}).get("context_sentences", 0))
-    candidates = [{"id": e["entity_id"], "text": entity_text(e)} for e in entities]
+    """Mewsli-X: WikiNews mentions (ContextualMentions lines) against the shared candidate set;
+    query and entity texts as conventions.retrieval_inputs says."""
+    query, entity = _mewsli_texts(source)
+    candidates = [{"id": e["entity_id"], "text": entity(e)} for e in entities]
     known = {c["id"] for c in candidates}
     out = {}
     for i, (lang, rows) in enumerate(sorted(rows_by_lang.items())):
@@ -678,7 +748,7 @@ def build_mewsli_eval(
                 queries.append(
                     {
                         "id": mention["example_id"],
-                        "query": mention_query(row["context"], mention, window),
+                        "query": query(row["context"], mention),
                         "gold": [mention["entity_id"]],
                     }
                 )
@@ -687,24 +757,44 @@ def build_mewsli_eval(
     return out
 
 
+def _mewsli_texts(source: dict):
+    """(query(context, mention), entity(entity)) builders for conventions.retrieval_inputs:
+    official (xstilts.data.retrieval_inputs) or plain (bracketed mention with
+    `options.context_sentences` sentences each side; `title. description`)."""
+    from xstilts.data import retrieval_inputs as ri
+
+    if _official_inputs(ri.mode, source) == "official":
+        return (
+            lambda context, mention: _official_inputs(ri.mention_query, context, mention),
+            ri.entity_text,
+        )
+    window = int((source.get("options") or {}).get("context_sentences", 0))
+    return (lambda context, mention: mention_query(context, mention, window), entity_text)
+
+
 def mewsli_pairs(rows: list[dict], source: dict) -> list[dict]:
     """Mewsli-X English Wikipedia training pairs (MentionEntityPair lines)."""
-    window = int((source.get("options") or {}).get("context_sentences", 0))
+    query, entity = _mewsli_texts(source)
     return [
         {
             "id": row["contextual_mention"]["mention"]["example_id"],
-            "query": mention_query(
-                row["contextual_mention"]["context"], row["contextual_mention"]["mention"], window
+            "query": query(
+                row["contextual_mention"]["context"], row["contextual_mention"]["mention"]
             ),
-            "positive": entity_text(row["entity"]),
+            "positive": entity(row["entity"]),
         }
         for row in rows
     ]
 
 
 def squad_sentence_pairs(rows: list[dict], source: dict) -> list[dict]:
-    """LAReQA's dual-encoder training data from SQuAD v1.1: (question, answer sentence).
-    SQuAD has no sentence breaks; split after . ! ? followed by white space."""
+    """LAReQA's dual-encoder training data from SQuAD v1.1: (question, answer sentence), with
+    the paragraph as `positive_context` (encoded as the pair sentence, paragraph) under
+    conventions.retrieval_inputs official. SQuAD has no sentence breaks; split after . ! ?
+    followed by white space (the official code uses its own sentence breaker, sb_sed.py)."""
+    from xstilts.data import retrieval_inputs
+
+    with_context = _official_inputs(retrieval_inputs.mode, source) == "official"
     pairs = []
     for row in rows:
         context = row["context"]
@@ -719,13 +809,12 @@ def squad_sentence_pairs(rows: list[dict], source: dict) -> list[dict]:
             else row["answers"][0]["answer_start"]
         )
         s = sentence_of(breaks, int(answer))
-        pairs.append(
-            {
-                "id": row["id"],
-                "query": row["question"],
-                "positive": context[breaks[s][0] : breaks[s][1]],
-            }
-        )
+        pair = {
+            "id": row["id"],
+            "query": row["question"],
+            "positive": context[breaks[s][0] : breaks[s][1]],
+        }
+        pairs.append({**pair, "positive_context": context} if with_context else pair)
     return pairs
 
 

@@ -9,7 +9,8 @@ def source_problems(study) -> list[str]:
     """What would stop the study's data steps, found before any job runs: datasets that can't
     be had (CCG is licensed), missing release files, unpinned hub ids, missing label files.
     Datasets already prepared are not checked again."""
-    from xstilts.data import readers
+    from xstilts.data import readers, ud
+    from xstilts.study.conventions import value
 
     problems: list[str] = []
     pins = (study.config.get("data") or {}).get("hub_revisions") or {}
@@ -19,6 +20,8 @@ def source_problems(study) -> list[str]:
             continue
         source = spec["source"]
         kind = source.get("kind")
+        if problem := ud.source_problem(name, spec, value(study.config, "ud_tokens")):
+            problems.append(problem)
         if kind == "unavailable":
             problems.append(f"dataset {name!r}: {source.get('note')}")
         elif kind == "translate" and source["translator"].get("kind") == "transformers":

@@ -198,6 +198,43 @@ def _with_texts(record: dict, fields: list[str], texts: list[str]) -> dict:
     return new
 
 
+def _resume_rows(partial: Path, key: dict, records: list[dict], log) -> list[dict]:
+    """The finished rows of a partial file, if it was made for these records with these
+    settings (its header); a line cut by a kill is dropped; anything else discards the file."""
+    if not partial.is_file():
+        return []
+    lines = partial.read_text(encoding="utf-8").split("\n")
+    complete, cut = lines[:-1], lines[-1]  # text after the last newline was cut mid-write
+    try:
+        header = json.loads(complete[0]) if complete else None
+    except json.JSONDecodeError:
+        header = None
+    if not header or header.get("partial_of") != key:
+        log(f"{partial}: made with other settings or inputs ({header}); starting over")
+        partial.unlink()
+        return []
+    rows = []
+    for number, line in enumerate(complete[1:], 2):
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            log(f"{partial}:{number}: not JSON; starting over")
+            partial.unlink()
+            return []
+    if len(rows) > len(records) or any(
+        r["record"].get("id") != s.get("id") for r, s in zip(rows, records, strict=False)
+    ):
+        log(f"{partial}: its {len(rows)} rows are not a prefix of the source; starting over")
+        partial.unlink()
+        return []
+    if cut:
+        log(f"{partial}: dropping a line cut short by an interruption")
+    # rewrite without the cut line, so appends continue a well-formed file
+    with atomic_path(partial) as tmp:
+        tmp.write_text("\n".join(complete) + "\n", encoding="utf-8")
+    return rows
+
+
 def translate_shard(
     records: list[dict],
     schema: str,
@@ -205,11 +242,14 @@ def translate_shard(
     translator,
     out_path: str | Path,
     chunk_size: int = 256,
+    key: dict | None = None,
     log=print,
 ) -> dict:
     """Translate `records` into `lang` and back, chrF-score them, and write one shard (JSON
     lines: the translated record, its back-translation's chrF). Progress is kept in
-    `{out_path}.partial` so a killed job continues after its last finished chunk."""
+    `{out_path}.partial`, headed by `key` (what the shard is made from: translator settings,
+    the source's hash, the language), so a killed job continues after its last finished chunk,
+    and never from a partial file of other settings or inputs."""
     if schema not in TEXT_FIELDS:
         raise ValueError(
             f"translating {schema!r} data is not supported (spans and tags need alignment); "
@@ -218,11 +258,19 @@ def translate_shard(
     fields = TEXT_FIELDS[schema]
     out_path = Path(out_path)
     partial = Path(f"{out_path}.partial")
-    done: list[dict] = []
-    if partial.is_file():
-        done = [json.loads(line) for line in partial.read_text(encoding="utf-8").splitlines()]
+    key = json.loads(
+        json.dumps(
+            {**(key or {}), "language": lang, "n_records": len(records), "chunk": chunk_size},
+            sort_keys=True,
+            default=str,
+        )
+    )
+    done = _resume_rows(partial, key, records, log)
+    if done:
         log(f"{lang}: resuming after {len(done)} translated examples")
     partial.parent.mkdir(parents=True, exist_ok=True)
+    if not partial.is_file():
+        partial.write_text(json.dumps({"partial_of": key}, sort_keys=True) + "\n", "utf-8")
     with partial.open("a", encoding="utf-8") as handle:
         for start in range(len(done), len(records), chunk_size):
             chunk = records[start : start + chunk_size]

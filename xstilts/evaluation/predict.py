@@ -158,13 +158,35 @@ def merge_tag_pieces(
     }
 
 
+TIE_RULES = ("lowest_index", "argsort")
+
+
 def rank(
-    queries: torch.Tensor, candidates: torch.Tensor, candidate_ids: list[str], k: int = 20
+    queries: torch.Tensor,
+    candidates: torch.Tensor,
+    candidate_ids: list[str],
+    k: int = 20,
+    ties: str = "lowest_index",
 ) -> list[list[str]]:
+    """The top-k candidate ids per query by inner product, equal scores ordered as the official
+    code orders them: `lowest_index` (faiss flat search, google-research/xtreme
+    third_party/utils_retrieve.py and evaluate_retrieval.py: the candidate added first wins) or
+    `argsort` (numpy `argsort(scores)[::-1]`, third_party/utils_lareqa.py mean_avg_prec_at_k at
+    e23cf42f44512fd62ad6a890d8b6bbaabeda9957; the same numpy call, so the same order)."""
     if len(candidates) == 0:
         return [[] for _ in range(len(queries))]
+    k = min(k, len(candidate_ids))
     scores = queries @ candidates.T
-    top = scores.topk(min(k, len(candidate_ids)), dim=-1).indices.tolist()
+    if ties == "lowest_index":
+        # A stable descending sort keeps candidates with equal scores in index order.
+        top = torch.sort(scores, dim=-1, descending=True, stable=True).indices[:, :k].tolist()
+    elif ties == "argsort":
+        import numpy as np
+
+        matrix = scores.float().cpu().numpy()
+        top = [np.argsort(row)[::-1][:k].tolist() for row in matrix]
+    else:
+        raise ValueError(f"unknown tie rule {ties!r}; allowed: {', '.join(TIE_RULES)}")
     return [[candidate_ids[i] for i in row] for row in top]
 
 
@@ -228,15 +250,16 @@ def predict_languages(
             cand_vectors = torch.cat([v for v, _ in pools]) if pools else torch.empty(0)
             cand_ids = [i for _, ids in pools for i in ids]
             direction = settings.get("direction", "xx-en")
+            ties = spec.extra.get("ties", "lowest_index")
             rows = []
             if direction in ("xx-en", "both"):
-                ranked = rank(queries, cand_vectors, cand_ids)
+                ranked = rank(queries, cand_vectors, cand_ids, ties=ties)
                 rows += [
                     {"id": i, "direction": "xx-en", "prediction": r}
                     for i, r in zip(feats["example_id"], ranked, strict=True)
                 ]
             if direction in ("en-xx", "both"):
-                ranked = rank(cand_vectors, queries, list(feats["example_id"]))
+                ranked = rank(cand_vectors, queries, list(feats["example_id"]), ties=ties)
                 rows += [
                     {"id": i, "direction": "en-xx", "prediction": r}
                     for i, r in zip(cand_ids, ranked, strict=True)

@@ -6,13 +6,13 @@ model is saved as encoder + its head (head.pt) + xstilts.json metadata.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from xstilts.io import verify_folder, write_folder_record
 from xstilts.runtime import IGNORE
 
 
@@ -107,6 +107,10 @@ def pool(hidden_states, attention_mask, pooling: str):
     raise ValueError(f"unknown pooling {pooling!r}; allowed: cls, mean")
 
 
+def _per_task(value, heads: dict) -> dict:
+    return dict(value) if isinstance(value, dict) else dict.fromkeys(heads, value)
+
+
 class MultiTaskModel(nn.Module):
     """encoder + {task: head}; `forward(task, batch)` returns (loss, logits)."""
 
@@ -114,10 +118,12 @@ class MultiTaskModel(nn.Module):
         self,
         encoder,
         heads: dict[str, tuple[str, int]],
-        dropout: float = 0.1,
-        temperature: float = 0.05,
+        dropout: float | dict[str, float] = 0.1,
+        temperature: float | dict[str, float] = 0.05,
         mlm_tokens: tuple[int, list[int], int] | None = None,
     ):
+        """`dropout` (of the heads) and `temperature` (of retrieval's contrastive loss): one
+        value, or one per task (task hyperparameters)."""
         from xstilts.model.families import position_capacity, uses_token_types
 
         super().__init__()
@@ -126,18 +132,21 @@ class MultiTaskModel(nn.Module):
         hidden, vocab = config.hidden_size, config.vocab_size
         eps = getattr(config, "layer_norm_eps", 1e-5)
         self.kinds = {task: kind for task, (kind, _) in heads.items()}
+        dropouts = _per_task(dropout, heads)
         self.heads = nn.ModuleDict(
             {
                 task: h
                 for task, (kind, n) in heads.items()
-                if (h := make_head(kind, hidden, vocab if kind == "mlm" else n, dropout, eps))
+                if (
+                    h := make_head(kind, hidden, vocab if kind == "mlm" else n, dropouts[task], eps)
+                )
                 is not None
             }
         )
         for task, kind in self.kinds.items():
             if kind == "mlm":  # tied, as in pretraining (and no second vocab x hidden matrix)
                 self.heads[task].decoder.weight = encoder.get_input_embeddings().weight
-        self.temperature = temperature
+        self.temperature = _per_task(temperature, heads)
         # (mask token id, ids never masked: special tokens and padding, tokenizer size: random
         # replacements are drawn below it) for MLM heads
         self.mlm_tokens = mlm_tokens
@@ -184,7 +193,7 @@ class MultiTaskModel(nn.Module):
         if kind == "retrieval":
             q = self.embed(batch["input_ids"], batch["attention_mask"])
             p = self.embed(batch["positive_ids"], batch["positive_mask"])
-            logits = q @ p.T / self.temperature  # in-batch negatives
+            logits = q @ p.T / self.temperature[task]  # in-batch negatives
             return F.cross_entropy(logits, torch.arange(len(q), device=q.device)), logits
         if kind == "mlm":
             mask_id, special, vocab_size = self.mlm_tokens
@@ -237,8 +246,9 @@ class MultiTaskModel(nn.Module):
 
 
 def load_encoder(path: str | Path, deterministic: bool = False):
-    """The encoder of a saved model. With `deterministic` on a GPU, plain (eager) attention:
-    the fused SDPA kernels' backward passes are not deterministic on CUDA."""
+    """The encoder of a saved model, after checking its files. With `deterministic` on a GPU,
+    plain (eager) attention: the fused SDPA kernels' backward passes are not deterministic on
+    CUDA."""
     from transformers import AutoModel
 
     path = Path(path)
@@ -246,6 +256,7 @@ def load_encoder(path: str | Path, deterministic: bool = False):
         raise FileNotFoundError(
             f"{path}: no encoder here (config.json missing); rerun the rule that makes it"
         )
+    verify_folder(path)
     extra = {"attn_implementation": "eager"} if deterministic and torch.cuda.is_available() else {}
     return AutoModel.from_pretrained(str(path), add_pooling_layer=False, **extra)
 
@@ -253,19 +264,18 @@ def load_encoder(path: str | Path, deterministic: bool = False):
 def save_model(
     model: MultiTaskModel, tokenizer, out_dir: Path, metadata: dict, save_heads: bool
 ) -> None:
-    """Write encoder (+ heads) into out_dir, which the caller makes atomic."""
+    """Write encoder (+ heads) and the record of its files into out_dir (the caller makes it
+    atomic)."""
     model.encoder.save_pretrained(str(out_dir))
     tokenizer.save_pretrained(str(out_dir))
     if save_heads:
         torch.save({"kinds": model.kinds, "state": model.heads.state_dict()}, out_dir / "heads.pt")
-    (out_dir / "xstilts.json").write_text(
-        json.dumps(metadata, indent=2, sort_keys=True, default=str)
-    )
+    write_folder_record(out_dir, metadata)
 
 
 def load_model(path: str | Path, heads: dict[str, tuple[str, int]]) -> MultiTaskModel:
     path = Path(path)
-    model = MultiTaskModel(load_encoder(path), heads)
+    model = MultiTaskModel(load_encoder(path), heads)  # load_encoder checks every file
     head_file = path / "heads.pt"
     if model.heads and head_file.is_file():
         saved = torch.load(head_file, weights_only=True, map_location="cpu")

@@ -20,7 +20,7 @@ import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from xstilts.io import atomic_dir, checksum_tree, sha256_file, write_json
+from xstilts.io import atomic_dir, sha256_file, write_folder_record
 
 # Parallel probe sentences (one meaning per row, several scripts), and strings that exercise
 # the normaliser (full-width forms, compatibility characters, tabs, repeated spaces).
@@ -194,12 +194,14 @@ def write_encoder(packed, out_dir: Path) -> str:
 
 
 def probe_embeddings(encoder_dir: Path, tokenizer, prefix: str):
-    """Mean-pooled, L2-normalised embeddings of every probe sentence (languages in order)."""
+    """Mean-pooled, L2-normalised embeddings of every probe sentence (languages in order), from
+    a folder being built (no file record yet)."""
     import torch
+    from transformers import AutoModel
 
-    from xstilts.model.modeling import load_encoder, pool
+    from xstilts.model.modeling import pool
 
-    encoder = load_encoder(encoder_dir).eval()
+    encoder = AutoModel.from_pretrained(str(encoder_dir), add_pooling_layer=False).eval()
     texts = [prefix + s for lang in PROBES for s in PROBES[lang]]
     batch = tokenizer(texts, padding=True, return_tensors="pt")
     with torch.no_grad():
@@ -300,13 +302,10 @@ def prepare_pypi_model(spec: dict, tokenizer_out: str, encoder_out: str, log=pri
             "random_weights": random,
             "seconds": round(time.time() - started, 1),
         }
-        write_json(tmp / "xstilts.json", {**record, "files": checksum_tree(tmp)})
+        write_folder_record(tmp, record)
     with atomic_dir(tokenizer_out) as tmp:
         tokenizer.save_pretrained(str(tmp))
-        write_json(
-            tmp / "xstilts.json",
-            {"kind": "packaged-tokenizer", "tokenizer_json": tok_info, "files": checksum_tree(tmp)},
-        )
+        write_folder_record(tmp, {"kind": "packaged-tokenizer", "tokenizer_json": tok_info})
     return record
 
 

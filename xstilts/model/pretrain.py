@@ -4,7 +4,6 @@ corpus. The real study starts from a hub model instead."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from xstilts.io import atomic_dir
@@ -58,6 +57,7 @@ def train_tokenizer(
     corpus_dir: str | Path, languages: list[str], vocab_size: int, out_dir: str | Path
 ) -> None:
     from xstilts.data.store import read_rows
+    from xstilts.io import write_folder_record
 
     texts = [
         row["text"] for lang in languages for row in read_rows(corpus_dir, lang, "train", ["text"])
@@ -65,6 +65,35 @@ def train_tokenizer(
     fast = build_tokenizer(texts, vocab_size)
     with atomic_dir(out_dir) as tmp:
         fast.save_pretrained(str(tmp))
+        write_folder_record(
+            tmp,
+            {
+                "kind": "tokenizer-trained-here",
+                "vocab_size": vocab_size,
+                "languages": languages,
+                "corpus_manifest_sha256": _manifest_sha256(corpus_dir),
+            },
+        )
+
+
+def _manifest_sha256(data_dir) -> str:
+    from xstilts.io import sha256_file
+
+    return sha256_file(Path(data_dir) / "manifest.json")
+
+
+def masked_lm_loss(model, batch: dict):
+    """XLMRobertaForMaskedLM's loss, with the LM head applied to the masked positions only (it
+    is position-wise, so the loss is the same; the vocabulary projection of the other 85% of the
+    tokens was two thirds of the tiny model's pretraining time)."""
+    from torch.nn import functional as F
+
+    hidden = model.roberta(
+        input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]
+    ).last_hidden_state
+    chosen = batch["labels"] != -100
+    logits = model.lm_head(hidden[chosen])
+    return F.cross_entropy(logits, batch["labels"][chosen])
 
 
 def pretrain_mlm(
@@ -75,7 +104,13 @@ def pretrain_mlm(
     params: dict,
     out_dir,
     log=print,
+    checkpoint_path: str | Path | None = None,
+    fingerprint: dict | None = None,
+    stop_after_step: int | None = None,
 ) -> dict:
+    """Train the tiny masked LM. With `checkpoint_path`, a step checkpoint is written every
+    `checkpoint_every` steps and when a stop is requested (signals), and a rerun with the same
+    fingerprint resumes from it bit-identically (xstilts.model.checkpoints)."""
     import torch
     from transformers import (
         DataCollatorForLanguageModeling,
@@ -85,10 +120,19 @@ def pretrain_mlm(
 
     from xstilts.data.features import load_tokenizer
     from xstilts.data.store import read_rows
+    from xstilts.io import write_folder_record
+    from xstilts.model import checkpoints
     from xstilts.provenance import environment
-    from xstilts.runtime import seed_everything
+    from xstilts.runtime import (
+        install_stop_handlers,
+        restore_handlers,
+        seed_everything,
+        stop_count,
+        stop_requested_since,
+    )
 
     seed = params.get("seed", 0)
+    stops_before = stop_count()
     seed_everything(seed)
     torch.set_num_threads(params.get("threads", 1))
     tokenizer = load_tokenizer(tokenizer_dir)
@@ -110,41 +154,104 @@ def pretrain_mlm(
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model.to(device)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=seed)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01)
+    # The masking generator a main process would get: HF refuses to seed it in another process
+    # (a local run's worker process, xstilts.workers) outside a DataLoader.
+    collator.generator = collator.get_generator(seed)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=params.get("lr", 1e-3), weight_decay=0.01, fused=True
+    )
     steps, batch_size = params["steps"], params.get("batch_size", 64)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, (steps - s) / steps)
     )
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(encoded), generator=generator).tolist()
+    losses, cursor, first = [], 0, 0
+    fingerprint = {
+        **(fingerprint or {}),
+        "architecture": architecture,
+        "params": params,
+        "languages": languages,
+    }
+    checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
+    state = checkpoints.load(checkpoint_path, fingerprint, log) if checkpoint_path else None
+    if state is not None:
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        schedule.load_state_dict(state["schedule"])
+        generator.set_state(state["order_generator"])
+        collator.generator = torch.Generator()  # the collator's masking draws
+        collator.generator.set_state(state["mask_generator"])
+        checkpoints.set_rng_state(state["rng"])
+        order, cursor, losses, first = (
+            state["order"],
+            state["cursor"],
+            state["losses"],
+            state["step"],
+        )
+        log(f"resumed pretraining from {checkpoint_path} at step {first}")
+    checkpoint_every = params.get("checkpoint_every", 0)
+    handlers = install_stop_handlers(chain=False)
     model.train()
-    losses, cursor = [], 0
-    for step in range(steps):
-        if cursor + batch_size > len(order):
-            order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
-        batch = collator([{"input_ids": encoded[i]} for i in order[cursor : cursor + batch_size]])
-        cursor += batch_size
-        loss = model(**{key: value.to(device) for key, value in batch.items()}).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad()
-        losses.append(loss.item())
-        if (step + 1) % max(1, steps // 5) == 0:
-            log(
-                f"pretrain step {step + 1}/{steps} mlm loss {sum(losses[-50:]) / len(losses[-50:]):.3f}"
+    try:
+        for step in range(first, steps):
+            if cursor + batch_size > len(order):
+                order, cursor = torch.randperm(len(encoded), generator=generator).tolist(), 0
+            batch = collator(
+                [{"input_ids": encoded[i]} for i in order[cursor : cursor + batch_size]]
             )
+            cursor += batch_size
+            loss = masked_lm_loss(model, {key: value.to(device) for key, value in batch.items()})
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            schedule.step()
+            optimizer.zero_grad()
+            losses.append(loss.item())
+            if (step + 1) % max(1, steps // 5) == 0:
+                recent = losses[-50:]
+                log(f"pretrain step {step + 1}/{steps} mlm loss {sum(recent) / len(recent):.3f}")
+            signum = stop_requested_since(stops_before)
+            interrupted = signum is not None or step + 1 == stop_after_step
+            periodic = checkpoint_every and (step + 1) % checkpoint_every == 0
+            if checkpoint_path and step + 1 < steps and (interrupted or periodic):
+                checkpoints.save(
+                    checkpoint_path,
+                    {
+                        "step": step + 1,
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "schedule": schedule.state_dict(),
+                        "order_generator": generator.get_state(),
+                        "mask_generator": collator.generator.get_state(),
+                        "rng": checkpoints.rng_state(),
+                        "order": order,
+                        "cursor": cursor,
+                        "losses": losses,
+                    },
+                    fingerprint,
+                )
+                log(f"checkpoint at pretraining step {step + 1}")
+            if interrupted and step + 1 < steps:
+                message = f"stopping pretraining at step {step + 1} (signal {signum})"
+                log(message)
+                raise checkpoints.Preempted(message, 143 if signum else 3)
+    finally:
+        restore_handlers(handlers)
     meta = {
         "kind": "pretrained-from-scratch",
         "languages": languages,
         "steps": steps,
         "final_mlm_loss": sum(losses[-50:]) / len(losses[-50:]),
         "params": params,
+        "inputs": fingerprint,
+        "resumed_from_step": first or None,
         "environment": environment(),
     }
     with atomic_dir(out_dir) as tmp:
         model.cpu().save_pretrained(str(tmp))
         tokenizer.save_pretrained(str(tmp))
-        (tmp / "xstilts.json").write_text(json.dumps(meta, indent=2, sort_keys=True))
+        write_folder_record(tmp, meta)
+    if checkpoint_path:
+        checkpoint_path.unlink(missing_ok=True)
     return meta

@@ -17,6 +17,10 @@ from pathlib import Path
 import torch
 
 from xstilts.io import atomic_dir
+from xstilts.model import checkpoints
+from xstilts.model.batching import GROUP_SIZE, BatchStream
+from xstilts.model.checkpoints import Preempted  # noqa: F401  (raised by train; re-exported)
+from xstilts.runtime import install_stop_handlers, restore_handlers
 
 
 @dataclass
@@ -28,42 +32,6 @@ class TrainTask:
     dev_feature_root: Path | None = None
     dev_data_root: Path | None = None
     languages: list[str] = field(default_factory=lambda: ["en"])
-
-
-class BatchStream:
-    """Endless shuffled batches of one task's features; the order depends only on the seed."""
-
-    def __init__(
-        self, columns: dict[str, list], kind: str, batch_size: int, pad_id: int, seed: int
-    ):
-        from xstilts.evaluation.predict import collate
-
-        self.columns, self.kind, self.batch_size, self.pad_id = columns, kind, batch_size, pad_id
-        self.collate = collate
-        self.size = len(columns["input_ids"])
-        self.generator = torch.Generator().manual_seed(seed)
-        self.order: list[int] = []
-        self.epoch = 0
-
-    def state_dict(self) -> dict:
-        return {
-            "generator": self.generator.get_state(),
-            "order": list(self.order),
-            "epoch": self.epoch,
-        }
-
-    def load_state_dict(self, state: dict) -> None:
-        self.generator.set_state(state["generator"])
-        self.order, self.epoch = list(state["order"]), state["epoch"]
-
-    def __next__(self) -> dict:
-        if len(self.order) < self.batch_size:
-            self.order += torch.randperm(self.size, generator=self.generator).tolist()
-            self.epoch += 1
-        idx, self.order = self.order[: self.batch_size], self.order[self.batch_size :]
-        return self.collate(
-            {c: [v[i] for i in idx] for c, v in self.columns.items()}, self.kind, self.pad_id
-        )
 
 
 TRAIN_COLUMNS = {
@@ -137,22 +105,21 @@ def steps_for(stage_params: dict, unit_task: dict[str, TrainTask], sizes: dict[s
 
 
 def _optimizer(model, lr: float, weight_decay: float):
+    """AdamW with decoupled weight decay (none on biases and LayerNorms), fused: one kernel for
+    all parameters on CPU and CUDA (1.3-1.9x the per-step speed of `foreach` on the tiny
+    models here, see BENCHMARKS.md); `foreach` where a device has no fused kernel."""
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         (no_decay if param.ndim < 2 or "LayerNorm" in name or "bias" in name else decay).append(
             param
         )
-    return torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=lr,
-        # One fused kernel per step: no full-size temporaries (foreach made ~0.4 GB of them for
-        # a 118M-parameter model) and ~8x faster on CPU, where the 250k-row embedding matrix
-        # dominates the step (bench/optimizer_step.py).
-        fused=True,
-    )
+    groups = [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    device = next(model.parameters()).device.type
+    fused = device in ("cpu", "cuda")
+    return torch.optim.AdamW(groups, lr=lr, fused=fused, foreach=None if fused else True)
 
 
 class Progress:
@@ -177,80 +144,52 @@ class Progress:
         )
 
 
-class Preempted(SystemExit):
-    """Raised after a step checkpoint was written because SLURM asked the job to stop."""
-
-
-class StopSignal:
-    """SIGTERM/SIGUSR1 (sent by SLURM before the time limit or on preemption) set a flag; the
-    loop checkpoints at the next step boundary and exits, and a rerun resumes from there."""
+class LoopTimer:
+    """Seconds spent in training steps and in dev evaluation (this run), for the throughput
+    recorded with the model: what the cost planner's calibration reads."""
 
     def __init__(self):
-        import signal
-        import threading
+        self.seconds = {"train": 0.0, "evaluate": 0.0}
+        self.cpu_seconds = {
+            "train": 0.0,
+            "evaluate": 0.0,
+        }  # this process's (other jobs' load aside)
+        self.steps = 0
+        self.mark, self.cpu_mark = time.perf_counter(), time.process_time()
 
-        self.received: int | None = None
-        self.previous = {}
-        # Handlers can only be installed from the main thread; a job run in a worker thread
-        # (local runs with threads) is not signalled by SLURM anyway.
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGUSR1):
-                self.previous[sig] = signal.signal(sig, self._handle)
+    def lap(self, phase: str) -> None:
+        if torch.cuda.is_available():  # device work is asynchronous
+            torch.cuda.synchronize()
+        now, cpu = time.perf_counter(), time.process_time()
+        self.seconds[phase] += now - self.mark
+        self.cpu_seconds[phase] += cpu - self.cpu_mark
+        self.mark, self.cpu_mark = now, cpu
 
-    def _handle(self, signum, frame):
-        self.received = signum
-
-    def restore(self):
-        import signal
-
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-
-def _rng_state() -> dict:
-    import random
-
-    import numpy as np
-
-    state = {
-        "torch": torch.get_rng_state(),
-        "python": random.getstate(),
-        "numpy": np.random.get_state(),
-    }
-    if torch.cuda.is_available():  # dropout on the GPU draws from the CUDA generators
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
+    def report(self, streams) -> dict:
+        real = sum(s.real_tokens for s in streams)
+        padded = sum(s.padded_tokens for s in streams)
+        train = self.seconds["train"]
+        return {
+            "train_seconds": round(train, 3),
+            "train_cpu_seconds": round(self.cpu_seconds["train"], 3),
+            "evaluate_seconds": round(self.seconds["evaluate"], 3),
+            "steps": self.steps,
+            "steps_per_second": round(self.steps / train, 3) if train else None,
+            "tokens": real,
+            "padded_tokens": padded,
+            "padding_efficiency": round(real / padded, 4) if padded else None,
+            "tokens_per_second": round(real / train, 1) if train else None,
+        }
 
 
-def _set_rng_state(state: dict) -> None:
-    import random
-
-    import numpy as np
-
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
-    random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
-
-
-def save_checkpoint(path: Path, state: dict) -> None:
-    from xstilts.io import atomic_path
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
-
-
-def load_checkpoint(path: Path) -> dict | None:
-    """Tensors come back on the CPU (RNG states must); load_state_dict moves them."""
-    if not path.is_file():
-        return None
-    try:
-        return torch.load(path, weights_only=False, map_location="cpu")
-    except Exception as err:  # a corrupt checkpoint: say so and start over rather than crash
-        print(f"warning: ignoring unreadable checkpoint {path} ({err})")
-        return None
+def _resume_state(model, optimizer, schedule, sampler, streams, state: dict) -> None:
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    schedule.load_state_dict(state["schedule"])
+    sampler.load_state_dict(state["sampler"])
+    for name, stream_state in state["streams"].items():
+        streams[name].load_state_dict(stream_state)
+    checkpoints.set_rng_state(state["rng"])
 
 
 def train(
@@ -265,23 +204,48 @@ def train(
     metadata: dict,
     log=print,
     checkpoint_path: str | Path | None = None,
+    fingerprint: dict | None = None,
     stop_after_step: int | None = None,
 ) -> dict:
     """Train and write the selected model to out_dir (atomically).
 
     With `checkpoint_path`, a step checkpoint (model, optimizer, scheduler, sampler, data order,
-    RNG states, dev curve, best state) is written every `checkpoint_every` steps and when SIGTERM
-    or SIGUSR1 arrives; a later call resumes from it, and the result is bit-identical on CPU to
-    an uninterrupted run. `stop_after_step` simulates an interruption (tests)."""
+    RNG states, dev curve, best state) is written every `checkpoint_every` steps and when a stop
+    is requested (SIGTERM, SIGUSR1, SIGINT: `xstilts.runtime.request_stop`); a later call with
+    the same `fingerprint` (what produced the run: settings, inputs, code) resumes from it and
+    ends bit-identical on CPU to an uninterrupted run; a checkpoint with another fingerprint is
+    discarded. `stop_after_step` simulates an interruption (tests)."""
     from transformers import get_linear_schedule_with_warmup
 
     from xstilts.data.features import load_tokenizer
+    from xstilts.model.accel import apply_backend_flags, autocast, device_settings, maybe_compile
     from xstilts.model.modeling import MultiTaskModel, load_encoder, save_model
     from xstilts.model.sampling import TaskSampler
     from xstilts.provenance import environment
-    from xstilts.runtime import best_device, seed_everything
+    from xstilts.runtime import best_device, seed_everything, stop_count, stop_requested_since
 
     started = time.time()
+    stops_before = stop_count()  # stop requests made from now on stop this run
+    sampling = sampling or {"method": "proportional"}
+    # Everything this function reads, plus what the caller knows of the inputs (digests of the
+    # starting encoder, the tokenised and dev data, the code): a checkpoint of another run is
+    # never resumed.
+    fingerprint = {
+        **(fingerprint or {}),
+        "seed": seed,
+        "stage_params": stage_params,
+        "sampling": sampling,
+        "tasks": {
+            t.name: {
+                "params": t.params,
+                "languages": t.languages,
+                "head": t.spec.head,
+                "labels": list(t.spec.labels),
+                "train": [str(d) for d in t.train_dirs],
+            }
+            for t in tasks
+        },
+    }
     seed_everything(seed, deterministic=stage_params.get("deterministic", True))
     torch.set_num_threads(stage_params.get("threads", 1))
     tokenizer = load_tokenizer(init_dir)
@@ -290,24 +254,32 @@ def train(
     model = MultiTaskModel(
         load_encoder(init_dir, deterministic=stage_params.get("deterministic", True)),
         heads,
-        dropout=stage_params.get("dropout", 0.1),
-        temperature=stage_params.get("temperature", 0.05),
+        dropout={t.name: t.params.get("dropout", 0.1) for t in tasks},
+        temperature={t.name: t.params.get("temperature", 0.05) for t in tasks},
         mlm_tokens=(tokenizer.mask_token_id, tokenizer.all_special_ids, len(tokenizer)),
     )
     for t in tasks:
         if t.spec.head == "mlm":
             load_pretrained_lm_head(model.heads[t.name], init_dir, log)
-    model.to(best_device())
+    device = best_device()
+    model.to(device)
+    settings = device_settings(stage_params, device)
+    apply_backend_flags(settings)
+    maybe_compile(model, settings)
 
     # Sampling units: tasks, or (task, language) pairs with `sampling.by: task_language`, so a
     # stage can mix languages with proportional/uniform/temperature weights of their own.
-    sampling = sampling or {"method": "proportional"}
     streams, sizes, unit_task = {}, {}, {}
     for i, (unit, task, dirs) in enumerate(_sampling_units(tasks, sampling.get("by", "task"))):
         columns = _load_train_columns(task, seed, dirs)
         sizes[unit], unit_task[unit] = len(columns["input_ids"]), task
         streams[unit] = BatchStream(
-            columns, task.spec.head, task.params["batch_size"], pad_id, seed * 1000 + i
+            columns,
+            task.spec.head,
+            task.params["batch_size"],
+            pad_id,
+            seed * 1000 + i,
+            group_size=task.params.get("length_group", GROUP_SIZE),
         )
     sampler = TaskSampler(
         sizes, seed, sampling["method"], sampling.get("temperature"), sampling.get("cap")
@@ -323,27 +295,26 @@ def train(
     eval_every = stage_params.get("eval_every", max_steps)
     checkpoint_every = stage_params.get("checkpoint_every", 0)
     checkpoint_path = Path(checkpoint_path) if checkpoint_path else None
-    curve, best, best_state, running, first_step = [], None, None, [], 1
-    resumed = load_checkpoint(checkpoint_path) if checkpoint_path else None
-    if resumed is not None:
-        model.load_state_dict(resumed["model"])
-        optimizer.load_state_dict(resumed["optimizer"])
-        schedule.load_state_dict(resumed["schedule"])
-        sampler.load_state_dict(resumed["sampler"])
-        for name, state in resumed["streams"].items():
-            streams[name].load_state_dict(state)
-        _set_rng_state(resumed["rng"])
-        curve, best, best_state, running = (
-            resumed["curve"],
-            resumed["best"],
-            resumed["best_state"],
-            resumed["running"],
+    curve, best, best_state, first_step = [], None, None, 1
+    # Summed on the device, read at evaluation steps only: no host sync per step.
+    loss_sum, loss_count = torch.zeros((), dtype=torch.float64, device=device), 0
+    resumed = checkpoints.load(checkpoint_path, fingerprint, log) if checkpoint_path else None
+    if resumed is not None and resumed["step"] >= max_steps:
+        log(
+            f"discarding checkpoint {checkpoint_path}: step {resumed['step']} >= max_steps {max_steps}"
         )
+        checkpoint_path.unlink(missing_ok=True)
+        resumed = None
+    if resumed is not None:
+        _resume_state(model, optimizer, schedule, sampler, streams, resumed)
+        curve, best, best_state = resumed["curve"], resumed["best"], resumed["best_state"]
+        loss_sum = resumed["running"]["sum"].to(device)
+        loss_count = resumed["running"]["n"]
         first_step = resumed["step"] + 1
         log(f"resumed from {checkpoint_path} at step {resumed['step']}")
 
     def checkpoint(step: int) -> None:
-        save_checkpoint(
+        checkpoints.save(
             checkpoint_path,
             {
                 "step": step,
@@ -352,46 +323,55 @@ def train(
                 "schedule": schedule.state_dict(),
                 "sampler": sampler.state_dict(),
                 "streams": {n: st.state_dict() for n, st in streams.items()},
-                "rng": _rng_state(),
+                "rng": checkpoints.rng_state(),
                 "curve": curve,
                 "best": best,
                 "best_state": best_state,
-                "running": running,
+                "running": {"sum": loss_sum.cpu(), "n": loss_count},
             },
+            fingerprint,
         )
 
-    stop = StopSignal()
+    handlers = install_stop_handlers(chain=False)  # direct calls from a main thread (tests)
+    timer = LoopTimer()
+    model.train()  # the whole model: from_pretrained leaves the encoder in eval mode
     progress = Progress(first_step, max_steps)
     try:
         for step in range(first_step, max_steps + 1):
-            model.train()
+            if not model.training:  # once, and again after each evaluation (it walks every module)
+                model.train()
             for _ in range(accumulation):
                 unit = next(sampler)
-                loss, _ = model(unit_task[unit].name, next(streams[unit]))
+                with autocast(settings):
+                    loss, _ = model(unit_task[unit].name, next(streams[unit]))
                 (loss / accumulation).backward()
-                running.append(loss.item())
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                loss_sum += loss.detach()
+                loss_count += 1
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0, foreach=True)
             optimizer.step()
             schedule.step()
             optimizer.zero_grad(set_to_none=True)
+            timer.steps += 1
             if line := progress.update(step):
                 log(line)
             if step % eval_every == 0 or step == max_steps:
-                rng = _rng_state()  # evaluation must not shift the training randomness
+                timer.lap("train")
+                rng = checkpoints.rng_state()  # evaluation must not shift the training randomness
                 dev = {
                     t.name: evaluate_dev(model, t, pad_id)
                     for t in tasks
                     if t.dev_feature_root is not None
                 }
-                _set_rng_state(rng)
+                checkpoints.set_rng_state(rng)
                 # No dev (a continued-MLM-only stage): the last step is kept.
                 selection = (
                     sum(dev[t][tasks_by(tasks, t).spec.primary] for t in dev) / len(dev)
                     if dev
                     else float(step)
                 )
-                mean_loss = sum(running) / len(running)
-                running = []
+                mean_loss = loss_sum.item() / loss_count
+                loss_sum.zero_()
+                loss_count = 0
                 curve.append(
                     {
                         "step": step,
@@ -404,7 +384,9 @@ def train(
                 if best is None or selection > best["selection_score"]:
                     best = curve[-1]
                     best_state = copy.deepcopy(model.state_dict())
-            interrupted = stop.received is not None or step == stop_after_step
+                timer.lap("evaluate")
+            signum = stop_requested_since(stops_before)
+            interrupted = signum is not None or step == stop_after_step
             if (
                 checkpoint_path
                 and step < max_steps
@@ -413,12 +395,12 @@ def train(
                 checkpoint(step)
                 log(f"checkpoint at step {step}")
             if interrupted and step < max_steps:
-                log(
-                    f"stopping at step {step} (signal {stop.received}); rerun to resume from {checkpoint_path}"
-                )
-                raise Preempted(143 if stop.received else 3)
+                where = f"rerun to resume from {checkpoint_path}" if checkpoint_path else ""
+                message = f"stopping at step {step} (signal {signum}); {where}"
+                log(message)
+                raise checkpoints.Preempted(message, 143 if signum else 3)
     finally:
-        stop.restore()
+        restore_handlers(handlers)
     model.load_state_dict(best_state)
     summary = {
         **metadata,
@@ -439,8 +421,12 @@ def train(
         "train_examples": sizes,
         "params": stage_params,
         "task_params": {t.name: t.params for t in tasks},
+        # What produced this model (checked before a step checkpoint is resumed).
+        "inputs": fingerprint,
         "train_languages": {t.name: t.languages for t in tasks},
         "seconds_this_run": round(time.time() - started, 2),
+        "device_settings": settings,
+        "throughput": timer.report(streams.values()),
         "resumed_from_step": resumed["step"] if resumed else None,
         "environment": environment(),
     }

@@ -13,6 +13,7 @@ import pandas as pd
 
 from xstilts.io import atomic_path, read_json, write_text
 from xstilts.reporting import conventions
+from xstilts.study.conventions import conventions as study_conventions
 
 
 def load_scores(score_files: list[str], study) -> pd.DataFrame:
@@ -33,6 +34,7 @@ def load_scores(score_files: list[str], study) -> pd.DataFrame:
                 "n_examples": record["n_examples"],
                 "f1": record["metrics"].get("f1"),
                 "exact_match": record["metrics"].get("exact_match"),
+                "degenerate": record.get("degenerate"),
                 "path": path,
             }
         )
@@ -159,6 +161,8 @@ def markdown(
     non_zero_shot = (
         per_seed[per_seed["setting"] != "zero-shot"].groupby(["recipe", "task"])["setting"].first()
     )
+    flagged = scores[scores["degenerate"].notna()] if "degenerate" in scores else scores[:0]
+    degenerate = set(zip(flagged["model"], flagged["recipe"], flagged["task"], strict=True))
     baseline = (study.config.get("aggregate") or {}).get("baseline", "baseline")
     header = [
         "model",
@@ -173,11 +177,19 @@ def markdown(
     base_avg = flat.set_index(["model", "recipe"])["average_mean"]
     for _, row in flat.iterrows():
         cells = [row["model"], row["recipe"], study.recipe_kind(row["recipe"])]
+        flagged_tasks = {t for m, r, t in degenerate if (m, r) == (row["model"], row["recipe"])}
         for task in columns:
             mark = " †" if (row["recipe"], task) in non_zero_shot.index else ""
+            mark += " ‡" if task in flagged_tasks else ""
             cells.append(_fmt(row[f"{task}_mean"], row[f"{task}_std"]) + mark)
-        cells += [_fmt(row[f"cat:{c}_mean"], row[f"cat:{c}_std"]) for c in cats]
-        cells.append(_fmt(row["average_mean"], row["average_std"]))
+        cells += [
+            _fmt(row[f"cat:{c}_mean"], row[f"cat:{c}_std"])
+            + (" ‡" if flagged_tasks & set(groups[c]) else "")
+            for c in cats
+        ]
+        cells.append(
+            _fmt(row["average_mean"], row["average_std"]) + (" ‡" if flagged_tasks else "")
+        )
         ref = base_avg.get((row["model"], baseline))
         cells.append("" if ref is None or pd.isna(ref) else f"{row['average_mean'] - ref:+.1f}")
         lines.append("| " + " | ".join(map(str, cells)) + " |")
@@ -197,8 +209,16 @@ def markdown(
         + "; ".join(f"{c} = {', '.join(groups[c])}" for c in groups)
         + ". A category mean is the mean of its task scores per seed, then over seeds; a task may "
         "sit in two categories.",
+        "Preprocessing conventions (where they apply; each score file records its own): "
+        + ", ".join(f"{k} {v}" for k, v in study_conventions(study.config).items())
+        + " (the official code's unless changed in `conventions:`).",
         "Model selection on English dev only. † marks cells that are not zero-shot "
         "(a stage saw the target's labelled data in another language).",
+        "‡ marks means that include degenerate predictions (one label, tag, answer or candidate "
+        f"for everything; listed below): {len(flagged)} of {len(scores)} score files."
+        if len(flagged)
+        else "No score file has degenerate predictions (one label, tag, answer or candidate for "
+        "everything).",
         "",
         "| task | metric | value | evaluated with | languages |",
         "|---|---|---|---|---|",
@@ -216,6 +236,16 @@ def markdown(
             model += f", trained after the {spec.prelude_stage} stage"
         notes.append(f"| {task} | {metric} | {value} | {model} | {langs} |")
     notes += qa_table(study, per_seed, scores, columns)
+    if len(flagged):
+        notes += [
+            "",
+            "| model | recipe | task | seed | language | degenerate |",
+            "|---|---|---|---|---|---|",
+        ]
+        notes += [
+            f"| {r.model} | {r.recipe} | {r.task} | {r.seed} | {r.language} | {r.degenerate} |"
+            for r in flagged.itertuples()
+        ]
     return "\n".join(lines + notes) + "\n"
 
 

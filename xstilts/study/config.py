@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from xstilts.study import registry
+from xstilts.study import hparams, registry
 from xstilts.study.registry import TaskSpec
 
 # Metric names a task may use; kept here (not imported from xstilts.evaluation.metrics) so parsing the
@@ -65,7 +65,7 @@ class ConfigError(ValueError):
 
 def _schema() -> dict:
     text = resources.files("xstilts.specs").joinpath("config.schema.yaml").read_text()
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: fast
 
 
 def _where(path) -> str:
@@ -148,6 +148,13 @@ def _name_problems(config: dict) -> list[str]:
                 problems.append(
                     _unknown("dataset", ref.dataset, dataset_specs, f"{where}.{split}.dataset")
                 )
+            elif ref is not None and spec.head in registry.HEAD_SCHEMA:
+                schema = dataset_specs[ref.dataset].get("schema")
+                if schema != registry.HEAD_SCHEMA[spec.head]:
+                    problems.append(
+                        f"{where}.{split}: head {spec.head!r} reads {registry.HEAD_SCHEMA[spec.head]!r} "
+                        f"data, but dataset {ref.dataset!r} has schema {schema!r}"
+                    )
         if spec.is_target and spec.test is None:
             problems.append(f"{where}: a target task needs a `test` entry")
         if spec.encoder_from is not None and spec.encoder_from not in trainable:
@@ -175,7 +182,12 @@ def _name_problems(config: dict) -> list[str]:
     stages = config.get("stages") or {}
     for stage_name, stage in stages.items():
         for i, task in enumerate(stage["tasks"]):
-            if task not in trainable:
+            if task in task_specs and task not in trainable:
+                problems.append(
+                    f"stages.{stage_name}.tasks[{i}]: task {task!r} cannot be trained: it is "
+                    "evaluation-only (no `train` data in its spec)"
+                )
+            elif task not in trainable:
                 problems.append(
                     _unknown("task", task, trainable, f"stages.{stage_name}.tasks[{i}]")
                 )
@@ -215,6 +227,10 @@ def _name_problems(config: dict) -> list[str]:
                 f"targets[{i}]: {target!r} trains after the stage {prelude!r} (its prelude_stage); "
                 f"define stages.{prelude}"
             )
+    for name in (config.get("data") or {}).get("sizes") or {}:
+        if name not in dataset_specs:
+            problems.append(_unknown("dataset", name, dataset_specs, f"data.sizes.{name}"))
+    problems += _model_problems(config, task_specs)
     for name in (config.get("data") or {}).get("sources") or {}:
         if name not in dataset_specs:
             problems.append(_unknown("dataset", name, dataset_specs, f"data.sources.{name}"))
@@ -241,6 +257,7 @@ def _name_problems(config: dict) -> list[str]:
     for task in config["training"].get("tasks") or {}:
         if task not in task_specs:
             problems.append(_unknown("task", task, task_specs, f"training.tasks.{task}"))
+    problems += hparams.problems(config, {name: spec.head for name, spec in task_specs.items()})
     aggregate = config.get("aggregate") or {}
     baseline = aggregate.get("baseline")
     if baseline is not None and baseline not in config["recipes"]:
@@ -250,6 +267,11 @@ def _name_problems(config: dict) -> list[str]:
             if pair[key] not in config["recipes"]:
                 where = f"aggregate.comparisons[{i}].{key}"
                 problems.append(_unknown("recipe", pair[key], config["recipes"], where))
+    main = (config.get("statistics") or {}).get("main_comparison") or {}
+    for key in ("recipe", "versus"):
+        if key in main and main[key] not in config["recipes"]:
+            where = f"statistics.main_comparison.{key}"
+            problems.append(_unknown("recipe", main[key], config["recipes"], where))
     if isinstance(aggregate.get("categories"), dict):
         for name, tasks in aggregate["categories"].items():
             problems += [
@@ -258,6 +280,77 @@ def _name_problems(config: dict) -> list[str]:
                 if task not in config["targets"]
             ]
     return problems
+
+
+# Models whose position embeddings start after the padding index (RoBERTa's layout).
+_PADDING_OFFSET_TYPES = ("xlm-roberta", "roberta", "camembert")
+
+
+def model_limits(config: dict, model: str) -> dict | None:
+    """{"layers", "positions"} of a model when known before any job: from the architecture of
+    a model trained here, the folder of a local model, or a model already fetched."""
+    spec = config["models"][model]
+    if spec["source"] == "pretrain":
+        arch = spec.get("architecture") or {}
+        model_type, pad = "xlm-roberta", 1
+    else:
+        candidates = [Path(config.get("resources_dir", "resources")) / "models" / model / "encoder"]
+        if spec["source"] == "local" and spec.get("path"):
+            candidates.insert(0, Path(spec["path"]))
+        found = next((p / "config.json" for p in candidates if (p / "config.json").is_file()), None)
+        if found is None:
+            return None
+        try:
+            arch = json.loads(found.read_text())
+        except (OSError, ValueError):
+            return None
+        model_type, pad = arch.get("model_type", ""), arch.get("pad_token_id", 1) or 0
+    if "num_hidden_layers" not in arch or "max_position_embeddings" not in arch:
+        return None
+    offset = pad + 1 if model_type in _PADDING_OFFSET_TYPES else 0
+    return {
+        "layers": arch["num_hidden_layers"],
+        "positions": arch["max_position_embeddings"] - offset,
+    }
+
+
+def _model_problems(config: dict, task_specs: dict) -> list[str]:
+    """Lengths and retrieval layers the study's models cannot serve."""
+    problems = []
+    training = config["training"]
+    for head in registry.HEADS:
+        lengths = hparams.feature_params(training, head)
+        query, total = lengths.get("max_query_length"), lengths.get("max_length")
+        if head == "span" and query is not None and total is not None and query >= total:
+            problems.append(
+                f"training.heads.span: max_query_length {query} must be below max_length {total} "
+                "(the context needs room in every window)"
+            )
+    for model in config["models"]:
+        limits = model_limits(config, model)
+        if limits is None:
+            continue
+        for head in registry.HEADS:
+            total = hparams.feature_params(training, head).get("max_length")
+            if total is not None and total > limits["positions"]:
+                where = (
+                    "training.heads." + head
+                    if head in (training.get("heads") or {})
+                    else "training.defaults"
+                )
+                problems.append(
+                    f"{where}.max_length: {total} is more than model {model!r} has positions "
+                    f"for ({limits['positions']})"
+                )
+        for target, settings in (config.get("retrieval") or {}).items():
+            layer = settings.get("layer")
+            n = limits["layers"]
+            if layer is not None and not -(n + 1) <= layer <= n:
+                problems.append(
+                    f"retrieval.{target}.layer: {layer} is outside model {model!r}, which has "
+                    f"{n} layers (hidden states 0..{n}, or -{n + 1}..-1 from the top)"
+                )
+    return list(dict.fromkeys(problems))
 
 
 def load_config(source: str | Path | dict) -> dict:
@@ -366,33 +459,24 @@ class Study:
         langs = (self.stage(stage).get("languages") or {}).get(task)
         return list(langs) if langs else list(self.tasks[task].train.languages)
 
-    # --- hyperparameters -----------------------------------------------------------------------
-    def hparams(self, task: str, stage: str | None = None) -> dict[str, Any]:
-        training = self.config["training"]
-        merged = dict(training.get("defaults") or {})
-        merged.update((training.get("heads") or {}).get(self.tasks[task].head, {}))
-        merged.update((training.get("tasks") or {}).get(task, {}))
-        if stage is not None:
-            merged.update(
-                {
-                    k: v
-                    for k, v in self.stage(stage).items()
-                    if k not in ("tasks", "sampling", "languages")
-                }
-            )
-        return merged
+    # --- hyperparameters (xstilts.study.hparams) -------------------------------------------------
+    def task_params(self, task: str, stage: str | None = None) -> dict[str, Any]:
+        """A task's batch, head and evaluation settings in a stage (or as a target)."""
+        head = self.tasks[task].head
+        stage_config = self.stage(stage) if stage is not None else None
+        return hparams.task_params(self.config["training"], task, head, stage_config)
 
     def stage_params(self, stage: str) -> dict[str, Any]:
-        """Stage-level hyperparameters (steps, lr, schedule): defaults, then the stage's own."""
-        merged = dict(self.config["training"].get("defaults") or {})
-        merged.update(
-            {
-                k: v
-                for k, v in self.stage(stage).items()
-                if k not in ("tasks", "sampling", "languages")
-            }
-        )
-        return merged
+        """Run-level settings of an intermediate stage (steps, lr, schedule, ...)."""
+        tasks = {t: self.tasks[t].head for t in self.stage(stage)["tasks"]}
+        return hparams.stage_params(self.config["training"], tasks, self.stage(stage))
+
+    def target_params(self, task: str) -> dict[str, Any]:
+        """Run-level settings of a target task's own training."""
+        return hparams.stage_params(self.config["training"], {task: self.tasks[task].head})
+
+    def feature_params(self, head: str) -> dict[str, Any]:
+        return hparams.feature_params(self.config["training"], head)
 
     def sampling(self, stage: str) -> dict:
         return dict(self.stage(stage).get("sampling") or {"method": "proportional"})
@@ -404,7 +488,9 @@ class Study:
 
     def retrieval_settings(self, target: str) -> dict:
         spec = self.tasks[target]
-        settings = {"layer": -1, "pooling": spec.pooling, "direction": "xx-en"}
+        # The task spec's direction (Tatoeba: English queries, as the official code).
+        direction = spec.extra.get("direction", "xx-en")
+        settings = {"layer": -1, "pooling": spec.pooling, "direction": direction}
         settings.update((self.config.get("retrieval") or {}).get(target, {}))
         return settings
 
@@ -547,3 +633,23 @@ class Study:
 
     def model_source(self, model: str) -> str:
         return self.config["models"][model]["source"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m xstilts.study.config FILE...`: check study configs (YAML syntax with file and
+    line, the schema, the registries) without running anything."""
+    import sys
+
+    status = 0
+    for path in argv if argv is not None else sys.argv[1:]:
+        try:
+            load_config(path)
+            print(f"{path}: valid")
+        except ConfigError as err:
+            print(f"{path}: invalid configuration:\n{err}", file=sys.stderr)
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -58,11 +58,15 @@ def estimate(counts: dict[str, int], cost: dict[str, dict]) -> list[dict]:
 
 
 def submissions(counts: dict[str, int]) -> int:
-    """SLURM submissions: predict and score of one model share a job group (one submission);
-    localrules (data, model fetch, aggregate, all) are not submitted."""
-    local = {"prepare_data", "fetch_model", "aggregate", "all"}
+    """SLURM submissions: predict, score and examples of one model share a job group (one
+    submission); localrules (data, model fetch, aggregate, the statistics and report rules,
+    all) are not submitted."""
+    local = {"prepare_data", "fetch_model", "convert_model", "aggregate", "all"}
+    local |= {"statistics", "tables", "figures", "training_curves", "answer"}  # rules/report.smk
     return sum(
-        n for rule, n in counts.items() if rule not in local and not rule.startswith("score_")
+        n
+        for rule, n in counts.items()
+        if rule not in local and not rule.startswith("score_") and rule != "examples"
     )
 
 

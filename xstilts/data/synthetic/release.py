@@ -129,16 +129,19 @@ def write_release_tree(root: str | Path, seed: int = 13, sizes: dict | None = No
             for i, r in enumerate(records("toy-mnli", "en", split))
         ]
         _tsv(root / f"glue/MNLI/{name}", MNLI_HEADER, rows)
-    # UD: one CoNLL-U treebank per language, with a multi-word token line in each sentence
-    # the reader must skip.
+    # UD: one CoNLL-U treebank per language; words 2 and 3 of each sentence of three or more
+    # words form a multi-word token (its surface form the two joined, like `zum`), which
+    # XTREME's conversion keeps whole (conventions.ud_tokens) and syntactic words split.
     for split, langs in _splits("toy-udpos").items():
         for lang in langs:
             lines = []
             for r in records("toy-udpos", lang, split):
                 lines += [f"# sent_id = {r['id']}", f"# text = {' '.join(r['tokens'])}"]
-                for i, (token, tag) in enumerate(zip(r["tokens"], r["tags"], strict=True), 1):
-                    if i == 2:
-                        lines.append(f"{i}-{i + 1}\t{token}_\t_\t_\t_\t_\t_\t_\t_\t_")
+                tokens = r["tokens"]
+                for i, (token, tag) in enumerate(zip(tokens, r["tags"], strict=True), 1):
+                    if i == 2 and len(tokens) > 2:
+                        fused = token + tokens[i]
+                        lines.append(f"{i}-{i + 1}\t{fused}\t_\t_\t_\t_\t_\t_\t_\t_")
                     lines.append(f"{i}\t{token}\t{token}\t{tag}\t_\t_\t0\tdep\t_\t_")
                 lines.append("")
             name = UD_NAMES[lang]
