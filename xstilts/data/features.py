@@ -8,6 +8,11 @@ tokenisers and `datasets` instead of hand-written featurisers and pickled caches
   each piece remembers (example_index, first_word, n_words) so predictions merge back.
 - span: question/context windows with stride (HF run_qa style), offsets kept for answer text
 - retrieval: queries and candidates (eval) or (query, positive) pairs (train), encoded apart.
+
+Segment ids (`token_type_ids`) are kept wherever the tokenizer makes them for a pair (BERT-style
+tokenizers; XLM-R's makes none). A model's input prefix (`models.<name>.input_prefix`, e5's
+"query: ") goes before the first text of every input, before each retrieval candidate, and as
+unlabelled leading words of a tagged sentence.
 """
 
 from __future__ import annotations
@@ -32,29 +37,42 @@ def load_tokenizer(path: str | Path):
     return tokenizer
 
 
+def segment_ids(enc) -> dict:
+    """{"token_type_ids": ...} when the tokenizer makes segment ids, else nothing."""
+    return {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in enc else {}
+
+
 # --- classification and multiple choice ------------------------------------------------------
 
 
-def featurize_classification(rows, tokenizer, max_length: int) -> dict:
+def featurize_classification(rows, tokenizer, max_length: int, prefix: str = "") -> dict:
+    text_a = [prefix + a for a in rows["text_a"]]
     text_b = [b if b else None for b in rows["text_b"]]
     if all(b is None for b in text_b):
-        enc = tokenizer(rows["text_a"], truncation=True, max_length=max_length)
+        enc = tokenizer(text_a, truncation=True, max_length=max_length)
     else:
         enc = tokenizer(
-            rows["text_a"],
+            text_a,
             [b or "" for b in text_b],
             truncation="longest_first",
             max_length=max_length,
         )
-    return {"input_ids": enc["input_ids"], "label": rows["label"], "example_id": rows["id"]}
+    return {
+        "input_ids": enc["input_ids"],
+        **segment_ids(enc),
+        "label": rows["label"],
+        "example_id": rows["id"],
+    }
 
 
-def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -> dict:
-    input_ids = []
+def featurize_multiple_choice(
+    rows, tokenizer, max_length: int, template: str, prefix: str = ""
+) -> dict:
+    input_ids, types = [], []
     for premise, question, choices in zip(
         rows["premise"], rows["question"], rows["choices"], strict=True
     ):
-        context = template.format(premise=premise, question=question)
+        context = prefix + template.format(premise=premise, question=question)
         enc = tokenizer(
             [context] * len(choices),
             list(choices),
@@ -62,7 +80,9 @@ def featurize_multiple_choice(rows, tokenizer, max_length: int, template: str) -
             max_length=max_length,
         )
         input_ids.append(enc["input_ids"])
-    return {"input_ids": input_ids, "label": rows["label"], "example_id": rows["id"]}
+        types.append(enc.get("token_type_ids"))
+    segments = {"token_type_ids": types} if all(t is not None for t in types) and types else {}
+    return {"input_ids": input_ids, **segments, "label": rows["label"], "example_id": rows["id"]}
 
 
 # --- tagging ------------------------------------------------------------------------------------
@@ -122,18 +142,31 @@ def _label_positions(word_ids: list, input_ids: list[int], bare: set[int], rule:
 
 
 def featurize_tagging(
-    rows, tokenizer, max_length: int, label_to_id: dict[str, int], label_piece: str = "first"
+    rows,
+    tokenizer,
+    max_length: int,
+    label_to_id: dict[str, int],
+    label_piece: str = "first",
+    prefix: str = "",
 ) -> dict:
     """`label_piece`: which subword of a word carries its label (conventions.tag_label_piece):
     `first` (XTREME's utils_tag.py: the first piece, bare '▁' or not) or `first_non_bare`.
-    Prediction reads the label at the same position (the other positions are IGNORE)."""
+    Prediction reads the label at the same position (the other positions are IGNORE).
+    `prefix` (the model's input prefix): leading words without labels, repeated in every piece
+    of a long sentence."""
     if label_piece not in LABEL_PIECES:
         raise ValueError(
             f"conventions.tag_label_piece: unknown value {label_piece!r}; allowed: "
             f"{', '.join(LABEL_PIECES)}"
         )
     bare = bare_piece_ids(tokenizer)
-    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False)
+    lead = prefix.split()
+    lead_pieces = (
+        len(tokenizer(lead, is_split_into_words=True, add_special_tokens=False)["input_ids"])
+        if lead
+        else 0
+    )
+    budget = max_length - tokenizer.num_special_tokens_to_add(pair=False) - lead_pieces
     out = {
         "input_ids": [],
         "labels": [],
@@ -155,13 +188,17 @@ def featurize_tagging(
         words, lengths = _piece_lengths(tokenizer, list(words))
         for first, count in split_words(lengths, budget):
             enc = tokenizer(
-                words[first : first + count],
+                lead + words[first : first + count],
                 is_split_into_words=True,
                 truncation=True,
                 max_length=max_length,
             )
-            # One labelled piece per word; special tokens and the other pieces: ignored.
-            chosen = _label_positions(enc.word_ids(), enc["input_ids"], bare, label_piece)
+            # One labelled piece per word; special tokens, prefix words and the other pieces:
+            # ignored.
+            word_of = [
+                None if w is None or w < len(lead) else w - len(lead) for w in enc.word_ids()
+            ]
+            chosen = _label_positions(word_of, enc["input_ids"], bare, label_piece)
             labels = [
                 label_to_id[tags[first + chosen[q]]] if q in chosen else IGNORE
                 for q in range(len(enc["input_ids"]))
@@ -179,7 +216,13 @@ def featurize_tagging(
 
 
 def featurize_span(
-    rows, tokenizer, max_length: int, doc_stride: int, max_query_length: int, train: bool
+    rows,
+    tokenizer,
+    max_length: int,
+    doc_stride: int,
+    max_query_length: int,
+    train: bool,
+    prefix: str = "",
 ) -> dict:
     questions = []
     for q in rows["question"]:
@@ -188,7 +231,7 @@ def featurize_span(
         enc_q = tokenizer(q, add_special_tokens=False, return_offsets_mapping=True)
         if len(enc_q["input_ids"]) > max_query_length:
             q = q[: enc_q["offset_mapping"][max_query_length - 1][1]]
-        questions.append(q)
+        questions.append(prefix + q)
     enc = tokenizer(
         questions,
         rows["context"],
@@ -199,7 +242,14 @@ def featurize_span(
         return_offsets_mapping=True,
     )
     sample_map = enc.pop("overflow_to_sample_mapping")
-    out = {"input_ids": enc["input_ids"], "example_id": [], "offsets": [], "start": [], "end": []}
+    out = {
+        "input_ids": enc["input_ids"],
+        **segment_ids(enc),
+        "example_id": [],
+        "offsets": [],
+        "start": [],
+        "end": [],
+    }
     for i, offsets in enumerate(enc["offset_mapping"]):
         example = sample_map[i]
         sequence_ids = enc.sequence_ids(i)
@@ -226,24 +276,30 @@ def featurize_span(
 # --- retrieval ----------------------------------------------------------------------------------------
 
 
-def featurize_texts(texts: list[str], ids: list[str], tokenizer, max_length: int) -> dict:
-    enc = tokenizer(list(texts), truncation=True, max_length=max_length)
+def featurize_texts(
+    texts: list[str], ids: list[str], tokenizer, max_length: int, prefix: str = ""
+) -> dict:
+    enc = tokenizer([prefix + t for t in texts], truncation=True, max_length=max_length)
     return {"input_ids": enc["input_ids"], "example_id": list(ids)}
 
 
-def featurize_pairs(rows, tokenizer, max_length: int) -> dict:
+def featurize_pairs(rows, tokenizer, max_length: int, prefix: dict | None = None) -> dict:
     """(query, positive) pairs; a `positive_context` column (LAReQA under the official
-    retrieval inputs: the paragraph) is encoded with the positive as a text pair."""
-    q = tokenizer(rows["query"], truncation=True, max_length=max_length)
+    retrieval inputs: the paragraph) is encoded with the positive as a text pair. `prefix`: the
+    model's input prefixes ("text" before queries, "candidate" before positives)."""
+    prefix = prefix or {}
+    queries = [prefix.get("text", "") + q for q in rows["query"]]
+    positives = [prefix.get("candidate", "") + p for p in rows["positive"]]
+    q = tokenizer(queries, truncation=True, max_length=max_length)
     if "positive_context" in rows:
         p = tokenizer(
-            rows["positive"],
+            positives,
             rows["positive_context"],
             truncation="longest_first",
             max_length=max_length,
         )
     else:
-        p = tokenizer(rows["positive"], truncation=True, max_length=max_length)
+        p = tokenizer(positives, truncation=True, max_length=max_length)
     return {"input_ids": q["input_ids"], "positive_ids": p["input_ids"], "example_id": rows["id"]}
 
 
@@ -261,12 +317,16 @@ def featurize_split(
     labels: list[str] | None = None,
     template: str | None = None,
     label_piece: str = "first",
+    prefix: dict | None = None,
 ) -> dict:
-    """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts."""
+    """Featurise one (dataset, lang, split) into `out_dir` (datasets on disk); return counts.
+    `prefix`: {"text": ..., "candidate": ...}, the model's input prefixes."""
     import datasets
 
     from xstilts.data.store import load_split, split_path
 
+    prefix = {"text": "", "candidate": "", **(prefix or {})}
+    text_prefix = prefix["text"]
     rows = load_split(data_dir, lang, split)
     max_length = params["max_length"]
     is_train = split == "train"
@@ -274,7 +334,7 @@ def featurize_split(
     if schema == "classification":
         feats = rows.map(
             featurize_classification,
-            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+            fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "prefix": text_prefix},
             **kwargs,
         )
     elif schema == "multiple_choice":
@@ -284,6 +344,7 @@ def featurize_split(
                 "tokenizer": tokenizer,
                 "max_length": max_length,
                 "template": template or "{premise} {question}",
+                "prefix": text_prefix,
             },
             **kwargs,
         )
@@ -296,6 +357,7 @@ def featurize_split(
                 "max_length": max_length,
                 "label_to_id": label_to_id,
                 "label_piece": label_piece,
+                "prefix": text_prefix,
             },
             **{**kwargs, "batch_size": len(rows) or 1},  # example_index must be global
         )
@@ -308,6 +370,7 @@ def featurize_split(
                 "doc_stride": params["doc_stride"],
                 "max_query_length": params["max_query_length"],
                 "train": is_train,
+                "prefix": text_prefix,
             },
             **kwargs,
         )
@@ -315,22 +378,24 @@ def featurize_split(
         if "positive" in rows.column_names:
             feats = rows.map(
                 featurize_pairs,
-                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length},
+                fn_kwargs={"tokenizer": tokenizer, "max_length": max_length, "prefix": prefix},
                 **kwargs,
             )
         else:
             feats = datasets.Dataset.from_dict(
-                featurize_texts(rows["query"], rows["id"], tokenizer, max_length)
+                featurize_texts(rows["query"], rows["id"], tokenizer, max_length, text_prefix)
             )
             if split_path(data_dir, lang, split, candidates=True).is_file():
                 cands = load_split(data_dir, lang, split, candidates=True)
                 cand_feats = datasets.Dataset.from_dict(
-                    featurize_texts(cands["text"], cands["id"], tokenizer, max_length)
+                    featurize_texts(
+                        cands["text"], cands["id"], tokenizer, max_length, prefix["candidate"]
+                    )
                 )
                 cand_feats.save_to_disk(str(out_dir / "candidates"))
     elif schema == "text":
         feats = datasets.Dataset.from_dict(
-            featurize_texts(rows["text"], rows["id"], tokenizer, max_length)
+            featurize_texts(rows["text"], rows["id"], tokenizer, max_length, text_prefix)
         )
     else:
         raise ValueError(f"unknown schema {schema!r}")

@@ -29,6 +29,13 @@ def collate(rows: dict[str, list], kind: str, pad_id: int) -> dict[str, torch.Te
     else:
         batch["input_ids"] = _pad(rows["input_ids"], pad_id)
     batch["attention_mask"] = (batch["input_ids"] != pad_id).long()
+    if "token_type_ids" in rows:  # segment ids (BERT-style pairs), padded with 0
+        types = rows["token_type_ids"]
+        if kind == "multiple_choice":
+            types = [[list(t) + [0] * (width - len(t)) for t in choice] for choice in types]
+            batch["token_type_ids"] = torch.tensor(types, dtype=torch.long)
+        else:
+            batch["token_type_ids"] = _pad(types, 0)
     if "positive_ids" in rows:
         batch["positive_ids"] = _pad(rows["positive_ids"], pad_id)
         batch["positive_mask"] = (batch["positive_ids"] != pad_id).long()
@@ -42,20 +49,34 @@ def collate(rows: dict[str, list], kind: str, pad_id: int) -> dict[str, torch.Te
     return batch
 
 
-def eval_batches(input_ids: list, batch_size: int) -> Iterator[tuple[list[int], dict]]:
-    """Length-sorted batches (less padding); yields (original indices, {"input_ids": ...})."""
+def eval_batches(
+    input_ids: list, batch_size: int, token_type_ids: list | None = None
+) -> Iterator[tuple[list[int], dict]]:
+    """Length-sorted batches (less padding); yields (original indices, {"input_ids": ...}),
+    with "token_type_ids" too when given."""
     order = sorted(range(len(input_ids)), key=lambda i: len(input_ids[i]))
     for i in range(0, len(order), batch_size):
         idx = order[i : i + batch_size]
-        yield idx, {"input_ids": [input_ids[j] for j in idx]}
+        rows = {"input_ids": [input_ids[j] for j in idx]}
+        if token_type_ids is not None:
+            rows["token_type_ids"] = [token_type_ids[j] for j in idx]
+        yield idx, rows
 
 
 @torch.no_grad()
-def logits_for(model, task: str, kind: str, input_ids: list, pad_id: int, batch_size: int) -> list:
+def logits_for(
+    model,
+    task: str,
+    kind: str,
+    input_ids: list,
+    pad_id: int,
+    batch_size: int,
+    token_type_ids: list | None = None,
+) -> list:
     """Model outputs per feature row, in the features' order."""
     model.eval()
     out: list = [None] * len(input_ids)
-    for idx, rows in eval_batches(input_ids, batch_size):
+    for idx, rows in eval_batches(input_ids, batch_size, token_type_ids):
         batch = collate(rows, kind, pad_id)
         _, logits = model(task, batch)
         if kind == "span":
@@ -245,7 +266,9 @@ def predict_languages(
                 ]
             results[lang] = rows
             continue
-        outputs = logits_for(model, task, kind, feats["input_ids"], pad_id, batch_size)
+        outputs = logits_for(
+            model, task, kind, feats["input_ids"], pad_id, batch_size, feats.get("token_type_ids")
+        )
         if kind == "classification":
             results[lang] = [
                 {"id": i, "prediction": spec.labels[int(o.argmax())]}

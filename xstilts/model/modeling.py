@@ -41,13 +41,15 @@ class TokenHead(nn.Module):
 
 
 class MLMHead(nn.Module):
-    """Masked-LM head with XLM-R's layout (dense, gelu, layer_norm, decoder), so a pretrained
-    `lm_head` loads into it; used by continued-MLM stages."""
+    """Masked-LM head (dense, gelu, layer_norm, decoder), the layout both XLM-R's `lm_head` and
+    BERT's `cls.predictions` have (xstilts.model.families maps either onto it); used by
+    continued-MLM stages. MultiTaskModel ties the decoder to the input embeddings, as both
+    families are pretrained."""
 
-    def __init__(self, hidden: int, vocab_size: int):
+    def __init__(self, hidden: int, vocab_size: int, eps: float = 1e-5):
         super().__init__()
         self.dense = nn.Linear(hidden, hidden)
-        self.layer_norm = nn.LayerNorm(hidden, eps=1e-5)
+        self.layer_norm = nn.LayerNorm(hidden, eps=eps)
         self.decoder = nn.Linear(hidden, vocab_size)
 
     def forward(self, states):
@@ -78,7 +80,9 @@ def mask_tokens(input_ids, special: torch.Tensor, mask_id: int, vocab_size: int)
     return ids, labels
 
 
-def make_head(head: str, hidden: int, n_labels: int, dropout: float = 0.1) -> nn.Module | None:
+def make_head(
+    head: str, hidden: int, n_labels: int, dropout: float = 0.1, eps: float = 1e-5
+) -> nn.Module | None:
     if head == "classification":
         return ClassificationHead(hidden, n_labels, dropout)
     if head == "multiple_choice":
@@ -90,7 +94,7 @@ def make_head(head: str, hidden: int, n_labels: int, dropout: float = 0.1) -> nn
     if head == "retrieval":
         return None  # dual encoder: L2-normalised sentence embeddings, no parameters
     if head == "mlm":
-        return MLMHead(hidden, n_labels)
+        return MLMHead(hidden, n_labels, eps)
     raise ValueError(f"unknown head kind {head!r}")
 
 
@@ -116,36 +120,63 @@ class MultiTaskModel(nn.Module):
         heads: dict[str, tuple[str, int]],
         dropout: float | dict[str, float] = 0.1,
         temperature: float | dict[str, float] = 0.05,
-        mlm_tokens: tuple[int, list[int]] | None = None,
+        mlm_tokens: tuple[int, list[int], int] | None = None,
     ):
         """`dropout` (of the heads) and `temperature` (of retrieval's contrastive loss): one
         value, or one per task (task hyperparameters)."""
+        from xstilts.model.families import position_capacity, uses_token_types
+
         super().__init__()
         self.encoder = encoder
-        hidden = encoder.config.hidden_size
-        vocab = encoder.config.vocab_size
+        config = encoder.config
+        hidden, vocab = config.hidden_size, config.vocab_size
+        eps = getattr(config, "layer_norm_eps", 1e-5)
         self.kinds = {task: kind for task, (kind, _) in heads.items()}
         dropouts = _per_task(dropout, heads)
         self.heads = nn.ModuleDict(
             {
                 task: h
                 for task, (kind, n) in heads.items()
-                if (h := make_head(kind, hidden, vocab if kind == "mlm" else n, dropouts[task]))
+                if (
+                    h := make_head(kind, hidden, vocab if kind == "mlm" else n, dropouts[task], eps)
+                )
                 is not None
             }
         )
+        for task, kind in self.kinds.items():
+            if kind == "mlm":  # tied, as in pretraining (and no second vocab x hidden matrix)
+                self.heads[task].decoder.weight = encoder.get_input_embeddings().weight
         self.temperature = _per_task(temperature, heads)
-        # (mask token id, ids never masked: special tokens and padding) for MLM heads
+        # (mask token id, ids never masked: special tokens and padding, tokenizer size: random
+        # replacements are drawn below it) for MLM heads
         self.mlm_tokens = mlm_tokens
+        self.max_positions = position_capacity(config)
+        self.token_types = uses_token_types(config)
 
-    def encode(self, input_ids, attention_mask):
-        return self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+    def check_length(self, input_ids) -> None:
+        """A clear error instead of an index error deep inside the position embeddings."""
+        if input_ids.shape[-1] > self.max_positions:
+            raise ValueError(
+                f"inputs of {input_ids.shape[-1]} tokens, but the encoder "
+                f"({self.encoder.config.model_type}) takes at most {self.max_positions}: lower "
+                "max_length in training.heads.<head kind> (and rerun tokenize)"
+            )
+
+    def encode(self, input_ids, attention_mask, token_type_ids=None):
+        self.check_length(input_ids)
+        extra = {}
+        if self.token_types and token_type_ids is not None:  # segment ids: BERT-style pairs
+            extra["token_type_ids"] = token_type_ids
+        return self.encoder(
+            input_ids=input_ids, attention_mask=attention_mask, **extra
+        ).last_hidden_state
 
     def embed(self, input_ids, attention_mask, pooling: str = "cls", layer: int = -1):
         input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         if layer == -1:
             states = self.encode(input_ids, attention_mask)
         else:
+            self.check_length(input_ids)
             out = self.encoder(
                 input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
             )
@@ -165,23 +196,29 @@ class MultiTaskModel(nn.Module):
             logits = q @ p.T / self.temperature[task]  # in-batch negatives
             return F.cross_entropy(logits, torch.arange(len(q), device=q.device)), logits
         if kind == "mlm":
-            mask_id, special = self.mlm_tokens
+            mask_id, special, vocab_size = self.mlm_tokens
             special = torch.tensor(special, device=self.device)
-            ids, labels = mask_tokens(
-                batch["input_ids"], special, mask_id, self.encoder.config.vocab_size
-            )
-            logits = self.heads[task](self.encode(ids, batch["attention_mask"]))
-            loss = F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=IGNORE)
-            return loss, logits
+            ids, labels = mask_tokens(batch["input_ids"], special, mask_id, vocab_size)
+            states = self.encode(ids, batch["attention_mask"])
+            # Vocabulary logits only at the masked positions: the same loss without a
+            # [batch, length, vocabulary] tensor (250k columns for XLM-R's vocabulary).
+            chosen = labels != IGNORE
+            logits = self.heads[task](states[chosen])
+            return F.cross_entropy(logits, labels[chosen]), logits
         if kind == "multiple_choice":
             b, c, t = batch["input_ids"].shape
+            types = batch.get("token_type_ids")
             states = self.encode(
-                batch["input_ids"].view(b * c, t), batch["attention_mask"].view(b * c, t)
+                batch["input_ids"].view(b * c, t),
+                batch["attention_mask"].view(b * c, t),
+                None if types is None else types.view(b * c, t),
             )
             logits = self.heads[task](states).view(b, c)
             loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None
             return loss, logits
-        states = self.encode(batch["input_ids"], batch["attention_mask"])
+        states = self.encode(
+            batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids")
+        )
         logits = self.heads[task](states)
         if kind == "classification":
             loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None

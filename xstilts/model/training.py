@@ -65,8 +65,11 @@ def _load_train_columns(task: TrainTask, seed: int, dirs: list[Path]) -> dict[st
     limit = task.params.get("max_train_examples")
     if limit and len(feats) > limit:
         feats = feats.shuffle(seed=seed).select(range(limit))
+    columns = TRAIN_COLUMNS[task.spec.head]
+    if "token_type_ids" in feats.column_names:  # BERT-style segment ids of sentence pairs
+        columns = [*columns, "token_type_ids"]
     # Plain lists: indexing arrow-backed columns one row at a time is slow in the batch loop.
-    return feats.select_columns(TRAIN_COLUMNS[task.spec.head])[:]
+    return feats.select_columns(columns)[:]
 
 
 def evaluate_dev(model, task: TrainTask, pad_id: int) -> dict:
@@ -117,6 +120,28 @@ def _optimizer(model, lr: float, weight_decay: float):
     device = next(model.parameters()).device.type
     fused = device in ("cpu", "cuda")
     return torch.optim.AdamW(groups, lr=lr, fused=fused, foreach=None if fused else True)
+
+
+class Progress:
+    """A progress line at most every `every` seconds of wall time: step, steps/s and ETA, so a
+    long CPU job shows it is alive (by time, not steps: results do not depend on it)."""
+
+    def __init__(self, first_step: int, max_steps: int, every: float = 30.0, clock=time.monotonic):
+        self.first, self.max_steps, self.every, self.clock = first_step, max_steps, every, clock
+        self.started = self.last = clock()
+
+    def update(self, step: int) -> str | None:
+        now = self.clock()
+        if now - self.last < self.every and step != self.first:
+            return None
+        self.last = now
+        done = step - self.first + 1
+        rate = done / max(now - self.started, 1e-9)
+        eta = (self.max_steps - step) / rate
+        return (
+            f"step {step}/{self.max_steps}: {rate:.2f} steps/s, "
+            f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}"
+        )
 
 
 class LoopTimer:
@@ -231,7 +256,7 @@ def train(
         heads,
         dropout={t.name: t.params.get("dropout", 0.1) for t in tasks},
         temperature={t.name: t.params.get("temperature", 0.05) for t in tasks},
-        mlm_tokens=(tokenizer.mask_token_id, tokenizer.all_special_ids),
+        mlm_tokens=(tokenizer.mask_token_id, tokenizer.all_special_ids, len(tokenizer)),
     )
     for t in tasks:
         if t.spec.head == "mlm":
@@ -310,6 +335,7 @@ def train(
     handlers = install_stop_handlers(chain=False)  # direct calls from a main thread (tests)
     timer = LoopTimer()
     model.train()  # the whole model: from_pretrained leaves the encoder in eval mode
+    progress = Progress(first_step, max_steps)
     try:
         for step in range(first_step, max_steps + 1):
             if not model.training:  # once, and again after each evaluation (it walks every module)
@@ -326,6 +352,8 @@ def train(
             schedule.step()
             optimizer.zero_grad(set_to_none=True)
             timer.steps += 1
+            if line := progress.update(step):
+                log(line)
             if step % eval_every == 0 or step == max_steps:
                 timer.lap("train")
                 rng = checkpoints.rng_state()  # evaluation must not shift the training randomness
@@ -411,18 +439,23 @@ def train(
 
 def load_pretrained_lm_head(head, init_dir, log) -> None:
     """Continued MLM starts from the model's own LM head when the starting folder has one (a
-    pretrained or fetched masked LM); after another stage (heads are dropped) it starts fresh."""
-    import json
-
+    pretrained or fetched masked LM, XLM-R's `lm_head` or BERT's `cls.predictions`); otherwise
+    (an encoder-only checkpoint, or after another stage: heads are dropped) it starts fresh.
+    The decoder is tied to the input embeddings either way."""
     from transformers import AutoModelForMaskedLM
 
-    config = json.loads((Path(init_dir) / "config.json").read_text())
-    if not any("MaskedLM" in a for a in config.get("architectures") or []):
-        log(f"{init_dir} has no LM head: the MLM head starts from scratch")
+    from xstilts.model.families import has_lm_head, lm_head_state
+
+    if not has_lm_head(init_dir):
+        log(
+            f"{init_dir} has no LM head (encoder only): the MLM head starts fresh (dense and "
+            "layer norm initialised, decoder tied to the input embeddings)"
+        )
         return
-    lm_head = AutoModelForMaskedLM.from_pretrained(str(init_dir)).lm_head
-    missing = head.load_state_dict(lm_head.state_dict(), strict=False).missing_keys
-    log(f"MLM head from {init_dir}'s LM head (not loaded: {missing or 'nothing'})")
+    state = lm_head_state(AutoModelForMaskedLM.from_pretrained(str(init_dir)))
+    state.pop("decoder.weight")  # the tied input embeddings, loaded with the encoder
+    head.load_state_dict(state, strict=False)
+    log(f"MLM head from {init_dir}'s LM head ({', '.join(sorted(state))}; decoder weight tied)")
 
 
 def tasks_by(tasks: list[TrainTask], name: str) -> TrainTask:

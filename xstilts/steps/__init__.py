@@ -14,7 +14,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from xstilts.steps.data import feature_params, prepare_data, tokenize, translate_shard  # noqa: E402
 from xstilts.steps.evaluation import predict, score, task_record  # noqa: E402
-from xstilts.steps.models import fetch_model, pretrain, resume_path, train_tokenizer  # noqa: E402
+from xstilts.steps.models import (  # noqa: E402
+    convert_model,
+    fetch_model,
+    pretrain,
+    resume_path,
+    train_tokenizer,
+)
 from xstilts.steps.reporting import (  # noqa: E402
     aggregate,
     answer,
@@ -38,6 +44,7 @@ __all__ = [
     "statistics",
     "tables",
     "training_curves",
+    "convert_model",
     "feature_params",
     "fetch_model",
     "log",

@@ -65,10 +65,11 @@ def _task_using(study: Study, dataset: str):
     return None
 
 
-def feature_params(study: Study, dataset: str) -> dict:
+def feature_params(study: Study, dataset: str, model: str | None = None) -> dict:
     """What tokenisation of a dataset depends on. Tokenised data is shared by every task and
     run that reads the dataset, so lengths come from the head-level hyperparameters
-    (training.heads.<head>), never from per-task overrides (a config error)."""
+    (training.heads.<head>), never from per-task overrides (a config error); the model's input
+    prefix too."""
     from xstilts.study.conventions import feature_conventions
 
     schema = study.datasets[dataset]["schema"]
@@ -79,6 +80,7 @@ def feature_params(study: Study, dataset: str) -> dict:
         "labels": list(spec.labels) if spec and spec.labels else None,
         "template": spec.question_template if spec else None,
         "conventions": feature_conventions(study.config, schema),
+        "prefix": study.input_prefix(model, dataset) if model else None,
     }
 
 
@@ -98,13 +100,20 @@ def tokenize(
 
     study = Study(config)
     schema = study.datasets[dataset]["schema"]
-    featurisation = feature_params(study, dataset)
+    featurisation = feature_params(study, dataset, model)
     params, labels, template = (
         featurisation["params"],
         featurisation["labels"],
         featurisation["template"],
     )
     tokenizer = load_tokenizer(tokenizer_dir)
+    limit = tokenizer.model_max_length
+    if limit < 1_000_000 and params["max_length"] > limit:  # the tokenizer knows its model's
+        raise ValueError(
+            f"max_length {params['max_length']} for {dataset} ({schema}) exceeds what model "
+            f"{model!r} takes ({limit} tokens): lower training.heads.{SCHEMA_HEAD.get(schema)}"
+            ".max_length"
+        )
     languages = sorted(p.parent.name for p in Path(data_dir).glob(f"*/{split}.parquet"))
     if not languages:
         raise FileNotFoundError(f"{data_dir}: no '{split}' split in any language")
@@ -122,6 +131,7 @@ def tokenize(
                 labels=labels,
                 template=template,
                 label_piece=featurisation["conventions"].get("tag_label_piece", "first"),
+                prefix=featurisation["prefix"],
             )
             inputs[lang] = verified_file(data_dir, lang, split)[1]  # hashed once, when read
         write_features_manifest(
@@ -134,6 +144,8 @@ def tokenize(
             labels=labels,
             template=template,
             counts=counts,
+            input_prefix=featurisation["prefix"],
+            token_type_ids="token_type_ids" in tokenizer.model_input_names,
             tokenizer=str(tokenizer_dir),
             tokenizer_sha256=folder_digest(tokenizer_dir),
             data_sha256=inputs,

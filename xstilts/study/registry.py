@@ -138,12 +138,28 @@ def builtin_dataset_dicts() -> dict[str, dict]:
 
 
 SOURCE_KINDS = ("hub", "release")
+# Mapping-valued source keys an override merges into (one split's file, one option, one code)
+# rather than replaces; `null` removes a key or an entry.
+MERGED_SOURCE_KEYS = ("files", "options", "codes")
+
+
+def merge_override(block: dict, override: dict) -> dict:
+    """The registry's source block with a config override over it: `files`, `options` and
+    `codes` merged key by key, other keys replaced; a `null` value removes."""
+    merged = dict(block)
+    for key, value in override.items():
+        if key in MERGED_SOURCE_KEYS and isinstance(value, dict):
+            inner = {**(block.get(key) or {}), **value}
+            merged[key] = {k: v for k, v in inner.items() if v is not None}
+        else:
+            merged[key] = value
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def resolve_source(name: str, spec: dict, config: dict | None) -> dict:
     """The source a run uses for a dataset: a `source:` of its own (the embedded generator),
     else the `hub:` or `release:` block picked by `data.sources.<name>.kind` or `data.source`
-    (default hub), with the override's other keys merged over the block."""
+    (default hub), with the override's other keys over the block (merge_override)."""
     data = (config or {}).get("data") or {}
     override = dict((data.get("sources") or {}).get(name) or {})
     if spec.get("source") and not override:
@@ -155,7 +171,7 @@ def resolve_source(name: str, spec: dict, config: dict | None) -> dict:
     if block is None:
         note = spec.get("unavailable") or f"dataset {name!r} has no {kind} source"
         return {"kind": "unavailable", "note": f"{note} (wanted: {kind})", **override}
-    source = {"kind": kind, **block, **override}
+    source = {"kind": kind, **merge_override(block, override)}
     if kind == "hub":
         ids = hub_ids_of(source)
         pins = data.get("hub_revisions") or {}
