@@ -230,7 +230,11 @@ def dataset_params(wildcards):
 
 def model_params(wildcards):
     # input_prefix changes tokenisation (a tokenize param), not the prepared model.
-    spec = {k: v for k, v in config["models"][wildcards.model].items() if k != "input_prefix"}
+    spec = {
+        k: v
+        for k, v in config["models"][wildcards.model].items()
+        if k != "input_prefix"
+    }
     pins = (config.get("data") or {}).get("hub_revisions") or {}
     return {
         "spec": spec,
