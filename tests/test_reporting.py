@@ -224,6 +224,43 @@ def test_figures_are_drawn_in_both_formats(study, synthetic, tmp_path):
     assert properties == ["script", "word_order"]  # toy languages: family and size do not vary
 
 
+def test_a_single_recipe_study_has_tables_and_says_there_is_nothing_to_compare(
+    config, synthetic, tmp_path
+):
+    """A baseline-only study (the real-encoder e2e test runs one): its statistics are an empty
+    comparisons table with the usual columns; the tables, the answer page and the figures
+    still build and say why there is no comparison."""
+    scores, frame, summary, _, _, folder = synthetic
+    assert list(frame.columns) == comparisons.COLUMNS  # the empty table's columns are the real ones
+    single = copy.deepcopy(config)
+    single["recipes"] = {"baseline": []}
+    study = Study(single)
+    assert stats_settings.comparisons(study) == []
+    scores_csv = tmp_path / "scores.csv"
+    scores[scores["recipe"] == "baseline"].to_csv(scores_csv, index=False)
+    stats_csv = tmp_path / "comparisons.csv"
+    pd.DataFrame(columns=comparisons.COLUMNS).to_csv(stats_csv, index=False)
+    summary = {**summary, "comparisons": [], "main_comparison": []}
+    summary_json = tmp_path / "statistics.json"
+    summary_json.write_text(json.dumps(summary))
+
+    outputs = {k: str(tmp_path / Path(v).name) for k, v in layout.figure_outputs("r").items()}
+    report.build_figures(study, str(stats_csv), str(summary_json), outputs)
+    for path in outputs.values():
+        assert Path(path).read_bytes()[:4] in (b"\x89PNG", b"%PDF"), path
+    table_outputs = {
+        k: str(tmp_path / "tables" / Path(v).name) for k, v in layout.table_outputs("r").items()
+    }
+    tables.build_tables(study, str(scores_csv), str(stats_csv), summary, table_outputs)
+    main = pd.read_csv(table_outputs["main_csv"])
+    assert list(main["recipe"]) == ["baseline"]
+    assert "single recipe" in Path(table_outputs["comparison_md"]).read_text()
+    assert "tabular" not in Path(table_outputs["comparison_tex"]).read_text()
+    page = {"markdown": str(tmp_path / "answer.md"), "html": str(tmp_path / "answer.html")}
+    answer.build_answer(study, str(stats_csv), summary, str(scores_csv), page)
+    assert "single recipe" in Path(page["markdown"]).read_text()
+
+
 def test_training_curves_from_model_records(tmp_path):
     records = []
     for recipe in ("baseline", "mnli"):

@@ -50,13 +50,16 @@ def _training_logs(workdir: Path) -> list[Path]:
 
 
 def _wait_for_checkpoint(workdir: Path, done: set, process, timeout: float = 600) -> Path:
-    """A training log of this run that has written a step checkpoint and not finished."""
+    """A target training's log (1,500 steps: the stage's 60 can end before the signal lands)
+    that has written a step checkpoint and not finished."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         assert process.poll() is None, process.communicate()[0][-3000:]
         for log in _training_logs(workdir):
+            if log.name != "train.log" or log in done:
+                continue
             text = log.read_text() if log.is_file() else ""
-            if log not in done and "checkpoint at step" in text and "job time" not in text:
+            if "checkpoint at step" in text and "job time" not in text:
                 return log
         time.sleep(0.1)
     raise AssertionError("no training reached a step checkpoint")

@@ -62,6 +62,13 @@ def answer_markdown(study, frame: pd.DataFrame, summary: dict, scores: pd.DataFr
     averages = frame[frame["level"] == "average"]
     key = research_pairs(study, frame)
     lines = [f"# {QUESTION}", ""]
+    if len(study.recipes) == 1:
+        lines += [
+            f"**This study has a single recipe (`{study.recipes[0]}`): there is nothing to "
+            "compare**, so it cannot answer the question; its scores are in the tables.",
+            "",
+        ]
+        return "\n".join(lines + caveats(study, frame, summary, scores) + method(summary)) + "\n"
     if key.empty:
         main = stats_settings.main_comparison(study)
         lines += [

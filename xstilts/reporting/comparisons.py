@@ -23,6 +23,13 @@ SCHEME = (
     "cell's metric recomputed on the drawn examples (seqeval F1 from resampled chunk counts)"
 )
 
+# comparisons.csv's columns, in order (stats.compare's, then annotate's)
+COLUMNS = [
+    "model", "recipe", "versus", "recipe_kind", "versus_kind", "level", "name", "language",
+    "delta", "ci_low", "ci_high", "se", "p_value", "p_bootstrap", "mde", "p_adjusted",
+    "significant", "non_zero_shot", "n_examples", "seeds",
+]  # fmt: skip
+
 
 class StatisticsError(ValueError):
     pass
@@ -155,10 +162,15 @@ def build_statistics(study, examples_files: list[str], scores_csv: str, outputs:
                 )
                 sizes[(task, lang)] = sum(data.strata)
     pairs = settings.comparisons(study)
-    frame = stats.compare(resampled, pairs, study.targets, conventions.categories(study), config)
-    if frame.empty:
-        raise StatisticsError("no comparison could be made: check aggregate.comparisons")
-    frame = annotate(frame, study, scores, sizes)
+    if pairs:
+        frame = stats.compare(
+            resampled, pairs, study.targets, conventions.categories(study), config
+        )
+        if frame.empty:
+            raise StatisticsError("no comparison could be made: check aggregate.comparisons")
+        frame = annotate(frame, study, scores, sizes)
+    else:  # one recipe (a baseline-only study): the tables stand, there is nothing to compare
+        frame = pd.DataFrame(columns=COLUMNS)
     with atomic_path(outputs["comparisons"]) as tmp:
         frame.to_csv(tmp, index=False, float_format="%.6f")
     summary = {

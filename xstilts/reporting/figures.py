@@ -67,6 +67,18 @@ def _caption(fig, caption: str, above_legend: bool = False) -> None:
     fig.text(0.0, 1.0 + lift + 0.01, text, ha="left", va="bottom", fontsize=8)
 
 
+def notice(message: str, png: str, pdf: str) -> None:
+    """A figure that says why there is nothing to draw (the outputs still exist, so the report
+    and the archive stay whole, and nobody mistakes a missing figure for a failed job)."""
+    import textwrap
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, textwrap.fill(message, 70), ha="center", va="center", fontsize=9)
+    save(fig, png, pdf)
+
+
 def _text_colour(value: float, limit: float) -> str:
     return "white" if abs(value) > 0.6 * limit else "black"
 

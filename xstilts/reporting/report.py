@@ -20,8 +20,14 @@ def build_figures(study, stats_csv: str, summary_json: str, outputs: dict) -> No
     level = f"{summary['confidence']:.0%}"
     correction = summary["correction_name"].split(" (")[0]
     main = settings.main_comparison(study)
-    if main is None:
-        raise ValueError("no comparison to draw: the study has a single recipe")
+    if main is None:  # a single recipe: the tables and curves stand, nothing to compare
+        message = (
+            f"No comparison to draw: the study has a single recipe "
+            f"({', '.join(study.recipes)}). Add recipes to compare them."
+        )
+        for name in ("heatmap", "language-bars", "language-properties"):
+            figures.notice(message, outputs[f"{name}_png"], outputs[f"{name}_pdf"])
+        return
     figures.heatmap(
         stats,
         _columns(study),
