@@ -47,7 +47,7 @@ def use_local_workers():
     """
     plugin = workflow.executor_plugin
     if plugin is not None and plugin.name == "local" and not workflow.dryrun:
-        workers.use_workers(workflow.cores)
+        workers.use_workers(workflow.cores, preload=("xstilts.steps",))
         workers.forward_stop_signals()
 
 

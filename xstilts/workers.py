@@ -24,20 +24,25 @@ import threading
 _LOCK = threading.Lock()
 _SIZE = 0
 _POOL: concurrent.futures.ProcessPoolExecutor | None = None
+_PRELOAD: tuple[str, ...] = ()
 
 
-def use_workers(size: int) -> None:
-    """Run steps in `size` worker processes from now on (0 or 1: in this process)."""
-    global _SIZE
+def use_workers(size: int, preload: tuple[str, ...] = ()) -> None:
+    """Run steps in `size` worker processes from now on (0 or 1: in this process); each worker
+    imports the `preload` modules (the steps) before its first job."""
+    global _SIZE, _PRELOAD
     with _LOCK:
         _SIZE = size if size and size > 1 else 0
+        _PRELOAD = tuple(preload)
 
 
 def active() -> bool:
     return _SIZE > 1
 
 
-def _start_worker() -> None:
+def _start_worker(preload: tuple[str, ...]) -> None:
+    import importlib
+
     from xstilts.runtime import install_stop_handlers
 
     # First (a signal during the imports would kill the worker): SIGTERM/SIGUSR1/SIGINT,
@@ -49,7 +54,8 @@ def _start_worker() -> None:
     import torch  # noqa: F401
     import transformers  # noqa: F401
 
-    import xstilts.steps  # noqa: F401  (sets the environment for quiet libraries)
+    for module in preload:
+        importlib.import_module(module)
 
 
 def _pool() -> concurrent.futures.ProcessPoolExecutor:
@@ -61,6 +67,7 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
                 max_workers=_SIZE,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
+                initargs=(_PRELOAD,),
             )
             # Start every worker now: the executor starts one per submission only while none
             # is idle, so a run whose first jobs come one at a time would stay on one worker.

@@ -30,7 +30,6 @@ from pathlib import Path
 
 from xstilts.data.store import read_rows
 from xstilts.io import read_json, read_jsonl, sha256_file, write_json, write_text
-from xstilts.reporting.conventions import benchmark_name
 
 # benchmark task -> (file extension, writer kind)
 OFFICIAL_TASKS: dict[str, tuple[str, str]] = {
@@ -62,7 +61,7 @@ class ExportError(ValueError):
 
 def official_task(spec) -> tuple[str, str, str, bool]:
     """(benchmark name, extension, kind, official?) of a target task."""
-    name = benchmark_name(spec)
+    name = spec.benchmark_name
     if name in OFFICIAL_TASKS:
         return (name, *OFFICIAL_TASKS[name], True)
     if name in EXTRA_TASKS:

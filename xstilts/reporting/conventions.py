@@ -17,13 +17,11 @@ the tables state in their notes.
 
 from __future__ import annotations
 
-import re
-
 QA_METRICS = ("squad", "mlqa")
 QA_SCORE_RULES = ("mean_em_f1", "f1", "exact_match")
 DEFAULT_QA_SCORE = "mean_em_f1"
 
-# The official grouping, by benchmark task name (see benchmark_name): XTREME_R_GROUP2TASK of
+# The official grouping, by benchmark task name (see TaskSpec.benchmark_name): XTREME_R_GROUP2TASK of
 # google-research/xtreme evaluate.py at da430dd06cc7344ceb2e7cb030219656ebf0606a, names and
 # order as there. Categories hold the benchmark tasks the study has among its targets.
 OFFICIAL_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -34,14 +32,6 @@ OFFICIAL_CATEGORIES: dict[str, tuple[str, ...]] = {
     "multi_choice": ("xcopa",),
 }
 CATEGORY_MODES = ("official", "registry")
-
-
-def benchmark_name(spec) -> str:
-    """The task's name in the official benchmark: its `xtreme_r_analogue` (the embedded toy
-    tasks) or its own name, lower-cased without punctuation (mewsli-x -> mewslix)."""
-    name = spec.xtreme_r_analogue or spec.name
-    name = re.sub(r"[^a-z0-9]", "", name.lower())
-    return {"mewsli": "mewslix", "wikiann": "panx", "ner": "panx"}.get(name, name)
 
 
 def qa_score_rule(config: dict) -> str:
@@ -89,7 +79,7 @@ def categories(study) -> dict[str, list[str]]:
     elif mode == "official":
         by_name: dict[str, list[str]] = {}
         for task in targets:
-            by_name.setdefault(benchmark_name(study.tasks[task]), []).append(task)
+            by_name.setdefault(study.tasks[task].benchmark_name, []).append(task)
         groups = {
             name: [t for member in members for t in by_name.get(member, [])]
             for name, members in OFFICIAL_CATEGORIES.items()

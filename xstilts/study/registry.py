@@ -7,6 +7,7 @@ English dev and per-language test data come from. The study config may add or ov
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -82,6 +83,13 @@ class TaskSpec:
     @property
     def trainable(self) -> bool:
         return self.train is not None
+
+    @property
+    def benchmark_name(self) -> str:
+        """The task's name in the official benchmark: its `xtreme_r_analogue` (the embedded toy
+        tasks) or its own name, lower-cased without punctuation (mewsli-x -> mewslix)."""
+        name = re.sub(r"[^a-z0-9]", "", (self.xtreme_r_analogue or self.name).lower())
+        return {"mewsli": "mewslix", "wikiann": "panx", "ner": "panx"}.get(name, name)
 
 
 def _dataref(raw: dict | None) -> DataRef | None:
