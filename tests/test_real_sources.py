@@ -4,6 +4,7 @@ settings (pypi source, input prefix) are validated; the real-language fixtures a
 
 import copy
 import filecmp
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,31 @@ def test_a_language_subset_limits_the_release_files_demanded(preset, tmp_path):
 def test_stage_languages_limit_the_training_data_read(preset):
     needs = Study(preset).dataset_needs("pawsx")
     assert needs == {"train": ["en", "de", "es", "zh"], "dev": ["en"]}
+
+
+def test_needs_do_not_depend_on_the_hash_seed(preset, tmp_path):
+    """A task in two stages with different languages: the merged list is a prepare_data param,
+    so another order in another process would rerun the data and everything after it."""
+    preset["stages"]["pawsx-fr"] = {"tasks": ["pawsx"], "languages": {"pawsx": ["en", "fr", "ja"]}}
+    preset["stages"]["pawsx-ko"] = {"tasks": ["pawsx"], "languages": {"pawsx": ["ko", "en"]}}
+    preset["recipes"]["more"] = ["pawsx-fr", "pawsx-ko", "pawsx", "mnli"]
+    configfile = tmp_path / "study.yaml"
+    configfile.write_text(yaml.safe_dump(preset))
+    script = (
+        "import sys, yaml; from xstilts.study.config import Study; "
+        "print(Study(yaml.safe_load(open(sys.argv[1]))).dataset_needs('pawsx')['train'])"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(configfile)],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in range(1, 7)
+    }
+    assert len(seen) == 1, seen
 
 
 def test_overrides_merge_per_split_and_null_removes():

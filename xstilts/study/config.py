@@ -613,7 +613,11 @@ class Study:
 
     def _stage_training_languages(self) -> dict[str, dict[str, None]]:
         """{task: training languages} over the stages of the study's chains."""
-        used_stages = {s for prefix in self.all_chain_prefixes() for s in prefix.split(STAGE_SEP)}
+        # in chain order, not a set's: the merged language lists are a rule param (and the
+        # prepared data's order), so they must not change with the process's hash seed
+        used_stages = dict.fromkeys(
+            s for prefix in self.all_chain_prefixes() for s in prefix.split(STAGE_SEP)
+        )
         out: dict[str, dict[str, None]] = {}
         for stage in used_stages:
             for task in self.stage(stage)["tasks"]:
