@@ -305,3 +305,17 @@ def test_a_yaml_error_in_the_default_config_names_file_and_line(tmp_path):
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert f"{copy / 'config.yaml'}: not valid YAML" in output and "line 3, column 7" in output
+
+
+def test_recipes_with_nothing_to_compare_are_refused_before_any_job(config):
+    """Without a baseline or comparisons the statistics job would fail after every model has
+    trained; a single recipe is fine (its tables say there is nothing to compare)."""
+    config["recipes"] = {"mnli": ["mnli"], "all": ["mnli", "pawsx"]}
+    config.pop("aggregate", None)
+    with pytest.raises(ConfigError, match="nothing to be compared with"):
+        Study(config)
+    config["aggregate"] = {"comparisons": [{"recipe": "all", "versus": "mnli"}]}
+    assert Study(config).comparisons() == [("all", "mnli")]
+    config["recipes"] = {"mnli": ["mnli"]}
+    config.pop("aggregate")
+    assert Study(config).comparisons() == []

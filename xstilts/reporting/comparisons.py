@@ -162,7 +162,7 @@ def build_statistics(study, examples_files: list[str], scores_csv: str, outputs:
                 )
                 sizes[(task, lang)] = sum(data.strata)
     pairs = settings.comparisons(study)
-    if pairs:
+    if len(study.recipes) > 1:
         frame = stats.compare(
             resampled, pairs, study.targets, conventions.categories(study), config
         )

@@ -20,7 +20,7 @@ def build_figures(study, stats_csv: str, summary_json: str, outputs: dict) -> No
     level = f"{summary['confidence']:.0%}"
     correction = summary["correction_name"].split(" (")[0]
     main = settings.main_comparison(study)
-    if main is None:  # a single recipe: the tables and curves stand, nothing to compare
+    if len(study.recipes) == 1:  # the tables and curves stand, there is nothing to compare
         message = (
             f"No comparison to draw: the study has a single recipe "
             f"({', '.join(study.recipes)}). Add recipes to compare them."

@@ -280,7 +280,7 @@ def build_tables(study, scores_csv: str, stats_csv: str, summary: dict, outputs:
             for task, frame in langs["tex"].items()
         ),
     }
-    if comp_numbers.empty:  # a single recipe: say so instead of an empty (uncompilable) table
+    if len(study.recipes) == 1:  # say so instead of an empty (uncompilable) table
         nothing = f"No comparisons: the study has a single recipe ({', '.join(study.recipes)})."
         md["comparison"] = f"# Comparisons ({study_name})\n\n{nothing}\n"
         tex["comparison"] = f"% {nothing}\n"

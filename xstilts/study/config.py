@@ -382,6 +382,14 @@ class Study:
         self.tasks: dict[str, TaskSpec] = registry.tasks(config)
         self.datasets: dict[str, dict] = registry.dataset_dicts(config)
         self._labels_from_files()
+        main = (config.get("statistics") or {}).get("main_comparison")
+        if len(self.recipes) > 1 and not self.comparisons() and not main:
+            # found here, not by the statistics job after every model has trained
+            raise ConfigError(
+                f"aggregate: the recipes {', '.join(self.recipes)} have nothing to be compared "
+                "with: add a `baseline` recipe (or name one in aggregate.baseline), or list "
+                "aggregate.comparisons"
+            )
 
     def _labels_from_files(self) -> None:
         """Label sets kept beside licensed release data (CCG's supertags): read when present;
