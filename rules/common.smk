@@ -236,11 +236,13 @@ def model_params(wildcards):
         if k != "input_prefix"
     }
     pins = (config.get("data") or {}).get("hub_revisions") or {}
-    return {
-        "spec": spec,
-        "pin": pins.get(spec.get("id")),
-        "threads": config["training"]["defaults"].get("threads", 1),
-    }
+    return {"spec": spec, "pin": pins.get(spec.get("id"))}
+
+
+def pretrain_params(wildcards):
+    # torch's thread count changes float sums, so pretraining (only) reruns when it changes
+    threads = config["training"]["defaults"].get("threads", 1)
+    return {**model_params(wildcards), "threads": threads}
 
 
 def feature_params(wildcards):

@@ -30,7 +30,7 @@ rule pretrain:
     wildcard_constraints:
         model="|".join(PRETRAINED_MODELS),
     params:
-        settings=model_params,
+        settings=pretrain_params,
     run:
         steps.pretrain(
             config,

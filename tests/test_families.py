@@ -48,7 +48,7 @@ def bert_tokenizer():
     )
 
 
-def make_model(path, family: str, lm_head: bool):
+def make_model(path, family: str, lm_head: bool, tied: bool = True):
     """A tiny model folder (encoder + tokenizer) of one family."""
     from transformers import (
         BertConfig,
@@ -69,6 +69,7 @@ def make_model(path, family: str, lm_head: bool):
             vocab_size=len(tokenizer),
             max_position_embeddings=40,
             pad_token_id=tokenizer.pad_token_id,
+            tie_word_embeddings=tied,
             **sizes,
         )
         model = BertForMaskedLM(config) if lm_head else BertModel(config, add_pooling_layer=False)
@@ -285,6 +286,26 @@ def test_continued_mlm_starts_from_the_checkpoints_own_head(tmp_path):
         assert model.heads["m"].decoder.weight is model.encoder.get_input_embeddings().weight
         assert torch.equal(got["decoder.weight"], expected["decoder.weight"])
         assert "LM head" in messages[0]
+
+
+def test_an_untied_lm_head_keeps_its_own_decoder(tmp_path):
+    """A checkpoint whose output embeddings are not its input embeddings (RemBERT-style):
+    continued MLM starts from its own decoder, not from the input embeddings."""
+    from transformers import AutoModelForMaskedLM
+
+    from xstilts.model.families import lm_head_state
+    from xstilts.model.modeling import MultiTaskModel, load_encoder
+    from xstilts.model.training import load_pretrained_lm_head
+
+    folder = make_model(tmp_path / "untied", "bert", lm_head=True, tied=False)
+    expected = lm_head_state(AutoModelForMaskedLM.from_pretrained(folder))["decoder.weight"]
+    model = MultiTaskModel(load_encoder(folder), {"m": ("mlm", 0)})
+    messages = []
+    load_pretrained_lm_head(model.heads["m"], folder, messages.append)
+    decoder = model.heads["m"].decoder.weight
+    assert decoder is not model.encoder.get_input_embeddings().weight
+    assert torch.equal(decoder, expected) and "untied decoder" in messages[0]
+    assert not torch.equal(expected, model.encoder.get_input_embeddings().weight)
 
 
 def test_encoder_only_checkpoint_gets_a_fresh_head_and_says_so(tmp_path):

@@ -191,3 +191,12 @@ def test_progress_lines_report_rate_and_eta():
     assert progress.update(10) is None  # within 30 s of the last line
     now[0] = 40.0
     assert progress.update(20) == "step 20/101: 0.50 steps/s, ETA 00:02:42"
+
+
+def test_an_eta_past_a_day_is_not_wrapped():
+    from xstilts.model.training import Progress
+
+    now = [0.0]
+    progress = Progress(first_step=1, max_steps=100_000, every=30.0, clock=lambda: now[0])
+    now[0] = 1.0  # one step a second: 99,999 s to go, 27 h 46 min 39 s
+    assert progress.update(1).endswith("ETA 27:46:39")

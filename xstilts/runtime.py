@@ -10,6 +10,10 @@ import threading
 # Label id that losses and metrics ignore (subwords after a word's first, special tokens).
 IGNORE = -100
 
+# Model types whose position ids start after the padding index (RoBERTa's layout): read by the
+# config-time length check and by xstilts.model.families.
+ROBERTA_STYLE = ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert")
+
 
 def best_device():
     import torch

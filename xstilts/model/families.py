@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# As xstilts.study.config._PADDING_OFFSET_TYPES (the config-time length check), plus XL.
-ROBERTA_STYLE = ("roberta", "xlm-roberta", "xlm-roberta-xl", "camembert")
+from xstilts.runtime import ROBERTA_STYLE
 
 # Where each family keeps its masked-LM head, and the names of its parts in that module,
 # mapped onto xstilts.model.modeling.MLMHead's (dense, layer_norm, decoder).

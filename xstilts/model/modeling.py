@@ -143,8 +143,9 @@ class MultiTaskModel(nn.Module):
                 is not None
             }
         )
+        tied = getattr(config, "tie_word_embeddings", True)
         for task, kind in self.kinds.items():
-            if kind == "mlm":  # tied, as in pretraining (and no second vocab x hidden matrix)
+            if kind == "mlm" and tied:  # as in pretraining (and no second vocab x hidden matrix)
                 self.heads[task].decoder.weight = encoder.get_input_embeddings().weight
         self.temperature = _per_task(temperature, heads)
         # (mask token id, ids never masked: special tokens and padding, tokenizer size: random

@@ -137,10 +137,11 @@ class Progress:
         self.last = now
         done = step - self.first + 1
         rate = done / max(now - self.started, 1e-9)
-        eta = (self.max_steps - step) / rate
+        minutes, seconds = divmod(round((self.max_steps - step) / rate), 60)
+        hours, minutes = divmod(minutes, 60)  # hours past 24 stay hours (a day-long CPU job)
         return (
             f"step {step}/{self.max_steps}: {rate:.2f} steps/s, "
-            f"ETA {time.strftime('%H:%M:%S', time.gmtime(eta))}"
+            f"ETA {hours:02d}:{minutes:02d}:{seconds:02d}"
         )
 
 
@@ -452,10 +453,14 @@ def load_pretrained_lm_head(head, init_dir, log) -> None:
             "layer norm initialised, decoder tied to the input embeddings)"
         )
         return
-    state = lm_head_state(AutoModelForMaskedLM.from_pretrained(str(init_dir)))
-    state.pop("decoder.weight")  # the tied input embeddings, loaded with the encoder
+    masked_lm = AutoModelForMaskedLM.from_pretrained(str(init_dir))
+    state = lm_head_state(masked_lm)
+    tied = getattr(masked_lm.config, "tie_word_embeddings", True)
+    if tied:
+        state.pop("decoder.weight")  # the input embeddings, loaded with the encoder
     head.load_state_dict(state, strict=False)
-    log(f"MLM head from {init_dir}'s LM head ({', '.join(sorted(state))}; decoder weight tied)")
+    how = "decoder weight tied to the input embeddings" if tied else "untied decoder"
+    log(f"MLM head from {init_dir}'s LM head ({', '.join(sorted(state))}; {how})")
 
 
 def tasks_by(tasks: list[TrainTask], name: str) -> TrainTask:

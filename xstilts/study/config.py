@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from xstilts.runtime import ROBERTA_STYLE
 from xstilts.study import hparams, registry
 from xstilts.study.registry import TaskSpec
 
@@ -282,10 +283,6 @@ def _name_problems(config: dict) -> list[str]:
     return problems
 
 
-# Models whose position embeddings start after the padding index (RoBERTa's layout).
-_PADDING_OFFSET_TYPES = ("xlm-roberta", "roberta", "camembert")
-
-
 def model_limits(config: dict, model: str) -> dict | None:
     """{"layers", "positions"} of a model when known before any job: from the architecture of
     a model trained here, the folder of a local model, or a model already fetched."""
@@ -307,7 +304,7 @@ def model_limits(config: dict, model: str) -> dict | None:
         model_type, pad = arch.get("model_type", ""), arch.get("pad_token_id", 1) or 0
     if "num_hidden_layers" not in arch or "max_position_embeddings" not in arch:
         return None
-    offset = pad + 1 if model_type in _PADDING_OFFSET_TYPES else 0
+    offset = pad + 1 if model_type in ROBERTA_STYLE else 0
     return {
         "layers": arch["num_hidden_layers"],
         "positions": arch["max_position_embeddings"] - offset,
