@@ -373,6 +373,24 @@ def test_input_prefix_goes_before_every_input(tmp_path):
     assert pairs["positive_ids"][0][1 : 1 + len(passage)] == passage
 
 
+def test_a_long_question_with_its_prefix_stays_within_max_query_length(tmp_path):
+    from xstilts.data.features import featurize_span, load_tokenizer
+
+    tokenizer = load_tokenizer(make_model(tmp_path / "x", "xlmr", lm_head=True))
+    question = " ".join(["where did the cat sleep"] * 10)
+    rows = {
+        "id": ["q"],
+        "question": [question],
+        "context": ["the cat slept on the sofa"],
+        "answers": [{"text": ["the sofa"], "answer_start": [15]}],
+    }
+    for prefix in ("", "query: "):
+        feats = featurize_span(rows, tokenizer, 64, 16, 8, train=False, prefix=prefix)
+        ids = feats["input_ids"][0]
+        sep = ids.index(tokenizer.sep_token_id)
+        assert sep - 1 == 8, (prefix, tokenizer.convert_ids_to_tokens(ids[:sep]))
+
+
 def test_tagging_prefix_words_carry_no_labels(tmp_path):
     from xstilts.data.features import featurize_tagging, load_tokenizer
 

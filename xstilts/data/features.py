@@ -226,12 +226,13 @@ def featurize_span(
 ) -> dict:
     questions = []
     for q in rows["question"]:
-        q = q.strip()
-        # Long questions are cut to max_query_length subwords at a character offset.
+        q = prefix + q.strip()
+        # Long questions are cut to max_query_length subwords (the model's prefix included,
+        # so the context keeps its room) at a character offset.
         enc_q = tokenizer(q, add_special_tokens=False, return_offsets_mapping=True)
         if len(enc_q["input_ids"]) > max_query_length:
             q = q[: enc_q["offset_mapping"][max_query_length - 1][1]]
-        questions.append(prefix + q)
+        questions.append(q)
     enc = tokenizer(
         questions,
         rows["context"],
