@@ -56,10 +56,15 @@ def _wait_for_checkpoint(workdir: Path, done: set, process, timeout: float = 600
     while time.time() < deadline:
         assert process.poll() is None, process.communicate()[0][-3000:]
         for log in _training_logs(workdir):
-            if log.name != "train.log" or log in done:
+            if log.name != "train.log":
                 continue
             text = log.read_text() if log.is_file() else ""
-            if "checkpoint at step" in text and "job time" not in text:
+            if "checkpoint at step" not in text or "job time" in text:
+                continue
+            # an interrupted training's log counts again once its new attempt has resumed
+            # and checkpointed (before that it is the stopped attempt's leftover)
+            resumed = text.find("resumed from")
+            if log not in done or (resumed >= 0 and text.rfind("checkpoint at step") > resumed):
                 return log
         time.sleep(0.1)
     raise AssertionError("no training reached a step checkpoint")
