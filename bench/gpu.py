@@ -19,7 +19,12 @@ s the sequence length (attention scores and weighted sum, forward and backward; 
 Variants: `fp32` (plain float32), `tf32` (float32 weights, TF32 matrix products), `bf16` (bf16
 autocast + TF32, SDPA attention: the fast setting), `bf16-deterministic` (the same with the
 workflow's deterministic switch: deterministic kernels and eager attention; run twice to check
-the weights come out bit-identical), `bf16-compile` (torch.compile of the encoder).
+the weights come out bit-identical), `bf16-compile` (torch.compile of the encoder, dynamic shapes
+as in the workflow), `bf16-compile-static` (the same with static shapes, for comparison).
+
+`--one-pad` makes the last position of each batch's first sequence padding: the encoder then
+gets a mask tensor, as for any padded batch (an unpadded batch is given none, so SDPA may take
+its flash kernel: xstilts.model.modeling.masks_nothing).
 """
 
 from __future__ import annotations
@@ -45,6 +50,13 @@ VARIANTS = {
     "bf16": {"precision": "bf16", "tf32": True, "deterministic": False},
     "bf16-deterministic": {"precision": "bf16", "tf32": True, "deterministic": True},
     "bf16-compile": {"precision": "bf16", "tf32": True, "deterministic": False, "compile": True},
+    # Static shapes (dynamic=False): what the workflow's dynamic compile costs, if anything.
+    "bf16-compile-static": {
+        "precision": "bf16",
+        "tf32": True,
+        "deterministic": False,
+        "compile": "static",
+    },
 }
 
 
@@ -94,6 +106,7 @@ def run_variant(
     warmup: int,
     device,
     threads: int | None = None,
+    one_pad: bool = False,
 ):
     import torch
 
@@ -108,12 +121,17 @@ def run_variant(
     settings = device_settings(params, device)
     apply_backend_flags(settings)
     model = build_model(shape, params["deterministic"], device)
-    maybe_compile(model, settings)
+    if params.get("compile") == "static":
+        model.encoder.compile(dynamic=False)
+    else:
+        maybe_compile(model, settings)
     optimizer = _optimizer(model, 1e-5, 0.01)
     generator = torch.Generator().manual_seed(1)
     ids = torch.randint(5, shape["vocab"], (steps + warmup, batch, seq), generator=generator)
     labels = torch.randint(0, 3, (steps + warmup, batch), generator=generator)
     mask = torch.ones(batch, seq, dtype=torch.long)
+    if one_pad:
+        mask[0, -1] = 0
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats()
     model.train()
@@ -141,6 +159,7 @@ def run_variant(
         "settings": settings,
         "seq": seq,
         "batch": batch,
+        "padded_positions": int((mask == 0).sum()),
         "timed_steps": steps,
         "step_seconds_median": round(step_s, 5),
         "tokens_per_second": round(tokens_per_s, 1),
@@ -174,6 +193,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--peak-tflops", type=float, default=989.0)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    parser.add_argument("--one-pad", action="store_true", help="one padded position per batch")
     args = parser.parse_args(argv)
 
     import torch
@@ -187,7 +207,7 @@ def main(argv=None) -> dict:
     batch = args.batch or (4 if args.tiny else 32)
     name = torch.cuda.get_device_name() if device.type == "cuda" else "cpu"
     variants = args.variants or [
-        v for v in VARIANTS if device.type == "cuda" or v != "bf16-compile"
+        v for v in VARIANTS if device.type == "cuda" or not v.startswith("bf16-compile")
     ]
     report = {
         "device": name,
@@ -204,7 +224,17 @@ def main(argv=None) -> dict:
     )
     for seq in seqs:
         for variant in variants:
-            measure = (variant, shape, seq, batch, args.steps, args.warmup, device, args.threads)
+            measure = (
+                variant,
+                shape,
+                seq,
+                batch,
+                args.steps,
+                args.warmup,
+                device,
+                args.threads,
+                args.one_pad,
+            )
             runs = [run_variant(*measure)]
             if variant == "bf16-deterministic":  # the switch's promise: the same weights again
                 runs.append(run_variant(*measure))

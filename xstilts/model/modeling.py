@@ -16,6 +16,12 @@ from xstilts.io import verify_folder, write_folder_record
 from xstilts.runtime import IGNORE
 
 
+def masks_nothing(attention_mask) -> bool:
+    """True when a mask still on the host has no padded position (False on a device: reading
+    it there would wait for the device)."""
+    return attention_mask.device.type == "cpu" and bool(attention_mask.all())
+
+
 class ClassificationHead(nn.Module):
     """RoBERTa-style: dense + tanh over the first token, then the output layer."""
 
@@ -163,23 +169,29 @@ class MultiTaskModel(nn.Module):
                 "max_length in training.heads.<head kind> (and rerun tokenize)"
             )
 
-    def encode(self, input_ids, attention_mask, token_type_ids=None):
+    def encode(self, input_ids, attention_mask, token_type_ids=None, unpadded=False):
+        """Last hidden states. `unpadded` (the mask masks nothing) gives the encoder no mask:
+        the same attention, and SDPA may then take its fused flash kernel, which a mask tensor
+        rules out (and inside torch.compile transformers cannot drop the mask itself)."""
         self.check_length(input_ids)
         extra = {}
         if self.token_types and token_type_ids is not None:  # segment ids: BERT-style pairs
             extra["token_type_ids"] = token_type_ids
         return self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, **extra
+            input_ids=input_ids, attention_mask=None if unpadded else attention_mask, **extra
         ).last_hidden_state
 
     def embed(self, input_ids, attention_mask, pooling: str = "cls", layer: int = -1):
+        unpadded = masks_nothing(attention_mask)
         input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         if layer == -1:
-            states = self.encode(input_ids, attention_mask)
+            states = self.encode(input_ids, attention_mask, unpadded=unpadded)
         else:
             self.check_length(input_ids)
             out = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True
+                input_ids=input_ids,
+                attention_mask=None if unpadded else attention_mask,
+                output_hidden_states=True,
             )
             states = out.hidden_states[layer]
         return F.normalize(pool(states, attention_mask, pooling), dim=-1)
@@ -190,17 +202,18 @@ class MultiTaskModel(nn.Module):
 
     def forward(self, task: str, batch: dict):
         kind = self.kinds[task]
-        batch = {key: value.to(self.device) for key, value in batch.items()}
-        if kind == "retrieval":
+        if kind == "retrieval":  # embed copies to the device after reading the host masks
             q = self.embed(batch["input_ids"], batch["attention_mask"])
             p = self.embed(batch["positive_ids"], batch["positive_mask"])
             logits = q @ p.T / self.temperature[task]  # in-batch negatives
             return F.cross_entropy(logits, torch.arange(len(q), device=q.device)), logits
+        unpadded = masks_nothing(batch["attention_mask"])  # before the copy: no device sync
+        batch = {key: value.to(self.device) for key, value in batch.items()}
         if kind == "mlm":
             mask_id, special, vocab_size = self.mlm_tokens
             special = torch.tensor(special, device=self.device)
             ids, labels = mask_tokens(batch["input_ids"], special, mask_id, vocab_size)
-            states = self.encode(ids, batch["attention_mask"])
+            states = self.encode(ids, batch["attention_mask"], unpadded=unpadded)
             # Vocabulary logits only at the masked positions: the same loss without a
             # [batch, length, vocabulary] tensor (250k columns for XLM-R's vocabulary).
             chosen = labels != IGNORE
@@ -213,12 +226,16 @@ class MultiTaskModel(nn.Module):
                 batch["input_ids"].view(b * c, t),
                 batch["attention_mask"].view(b * c, t),
                 None if types is None else types.view(b * c, t),
+                unpadded=unpadded,
             )
             logits = self.heads[task](states).view(b, c)
             loss = F.cross_entropy(logits, batch["labels"]) if "labels" in batch else None
             return loss, logits
         states = self.encode(
-            batch["input_ids"], batch["attention_mask"], batch.get("token_type_ids")
+            batch["input_ids"],
+            batch["attention_mask"],
+            batch.get("token_type_ids"),
+            unpadded=unpadded,
         )
         logits = self.heads[task](states)
         if kind == "classification":

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 13's second GPU round (see BENCHMARKS.md): what an unpadded batch gains when the encoder
+# gets no mask tensor (SDPA's flash kernel), at XLM-R Large's shape, eager and compiled, and
+# batches of 128 and 256. Machine's own python3 and torch; results in $OUT.
+set -uo pipefail
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
+OUT=${OUT:-/tmp/gpu-out}
+mkdir -p "$OUT"
+{
+  date -u
+  nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm,power.limit --format=csv
+  python3 -c "import torch, transformers; print('torch', torch.__version__, 'transformers', transformers.__version__, 'cuda', torch.version.cuda)"
+} 2>&1 | tee "$OUT/machine.txt"
+run() {  # name, time limit, then bench/gpu.py's arguments
+  local name=$1 limit=$2
+  shift 2
+  timeout "$limit" python3 bench/gpu.py --json "$OUT/$name.json" "$@" 2>&1 | tee "$OUT/$name.log"
+}
+# 1. Eager bf16, seq 384, batch 128: a mask tensor (one padded position) against none.
+run eager-pad 45 --seq 384 --batch 128 --variants bf16 --one-pad
+run eager-nopad 45 --seq 384 --batch 128 --variants bf16
+# 2. Compiled (dynamic shapes, as the workflow), no mask: batch 128 then 256 (graph cache).
+run compile-b128 200 --seq 384 256 --batch 128 --variants bf16-compile
+run compile-b256 90 --seq 384 256 --batch 256 --variants bf16-compile
+# 3. What is left: static shapes at the best setting.
+run static-b256 140 --seq 384 --batch 256 --variants bf16-compile-static
+echo done | tee -a "$OUT/machine.txt"
