@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Issue 13's second GPU round (see BENCHMARKS.md): what an unpadded batch gains when the encoder
-# gets no mask tensor (SDPA's flash kernel), at XLM-R Large's shape, eager and compiled, and
-# batches of 128 and 256. Machine's own python3 and torch; results in $OUT.
+# Issue 13's second GPU round (see BENCHMARKS.md), XLM-R Large's shape. Round 1: what an
+# unpadded batch gains when the encoder gets no mask tensor (eager and compiled). Round 2 (the
+# compiled encoder keeps its mask): batch 256, dynamic against static shapes.
+# Machine's own python3 and torch; results in $OUT. `bash bench/gpu_run_mask.sh 1|2`
 set -uo pipefail
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 OUT=${OUT:-/tmp/gpu-out}
@@ -16,12 +17,17 @@ run() {  # name, time limit, then bench/gpu.py's arguments
   shift 2
   timeout "$limit" python3 bench/gpu.py --json "$OUT/$name.json" "$@" 2>&1 | tee "$OUT/$name.log"
 }
-# 1. Eager bf16, seq 384, batch 128: a mask tensor (one padded position) against none.
-run eager-pad 45 --seq 384 --batch 128 --variants bf16 --one-pad
-run eager-nopad 45 --seq 384 --batch 128 --variants bf16
-# 2. Compiled (dynamic shapes, as the workflow), no mask: batch 128 then 256 (graph cache).
-run compile-b128 200 --seq 384 256 --batch 128 --variants bf16-compile
-run compile-b256 90 --seq 384 256 --batch 256 --variants bf16-compile
-# 3. What is left: static shapes at the best setting.
-run static-b256 140 --seq 384 --batch 256 --variants bf16-compile-static
+if [ "${1:-1}" = 1 ]; then
+  # Eager bf16, seq 384, batch 128: a mask tensor (one padded position) against none.
+  run eager-pad 45 --seq 384 --batch 128 --variants bf16 --one-pad
+  run eager-nopad 45 --seq 384 --batch 128 --variants bf16
+  # Compiled, no mask: batch 128 then 256 (graph cache), then static shapes.
+  run compile-b128 200 --seq 384 256 --batch 128 --variants bf16-compile
+  run compile-b256 90 --seq 384 256 --batch 256 --variants bf16-compile
+  run static-b256 140 --seq 384 --batch 256 --variants bf16-compile-static
+else
+  run r2-eager-b256 50 --seq 384 --batch 256 --variants bf16
+  run r2-compile-b256 170 --seq 384 256 --batch 256 --variants bf16-compile
+  run r2-static-b256 170 --seq 384 --batch 256 --variants bf16-compile-static
+fi
 echo done | tee -a "$OUT/machine.txt"

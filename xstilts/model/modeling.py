@@ -170,16 +170,25 @@ class MultiTaskModel(nn.Module):
             )
 
     def encode(self, input_ids, attention_mask, token_type_ids=None, unpadded=False):
-        """Last hidden states. `unpadded` (the mask masks nothing) gives the encoder no mask:
-        the same attention, and SDPA may then take its fused flash kernel, which a mask tensor
-        rules out (and inside torch.compile transformers cannot drop the mask itself)."""
+        """Last hidden states. `unpadded` (the mask masks nothing) gives an eager encoder no
+        mask: the same attention without transformers' own check of the mask on the device (a
+        host sync) and SDPA may take its flash kernel (H200, XLM-R Large, seq 384: +4.6%
+        tokens/s). A compiled encoder keeps the mask: without one, inductor lowered attention
+        with dropout to plain matmul and softmax (-32% tokens/s, 1.5x the memory)."""
         self.check_length(input_ids)
         extra = {}
         if self.token_types and token_type_ids is not None:  # segment ids: BERT-style pairs
             extra["token_type_ids"] = token_type_ids
+        if unpadded and not self._compiled:
+            attention_mask = None
         return self.encoder(
-            input_ids=input_ids, attention_mask=None if unpadded else attention_mask, **extra
+            input_ids=input_ids, attention_mask=attention_mask, **extra
         ).last_hidden_state
+
+    @property
+    def _compiled(self) -> bool:
+        """Whether `nn.Module.compile` compiled the encoder (xstilts.model.accel)."""
+        return getattr(self.encoder, "_compiled_call_impl", None) is not None
 
     def embed(self, input_ids, attention_mask, pooling: str = "cls", layer: int = -1):
         unpadded = masks_nothing(attention_mask)
@@ -190,7 +199,7 @@ class MultiTaskModel(nn.Module):
             self.check_length(input_ids)
             out = self.encoder(
                 input_ids=input_ids,
-                attention_mask=None if unpadded else attention_mask,
+                attention_mask=None if unpadded and not self._compiled else attention_mask,
                 output_hidden_states=True,
             )
             states = out.hidden_states[layer]
