@@ -57,18 +57,14 @@ def run_cell(config: dict, task: str, folder: Path) -> dict:
     steps.train_target(config, model, "baseline", task, study.seeds[0], encoder, target)
     cell = {"model": model, "recipe": "baseline", "task": task, "seed": study.seeds[0]}
     langs = study.test_languages(task)
-    predictions = {
-        lang: paths.PREDICTION.format(out=out, lang=lang, **{**cell, "seed": cell["seed"]})
-        for lang in langs
-    }
-    steps.predict(config, cell, target, predictions)
-    scores = {
-        lang: p.replace("/predictions/", "/scores/").replace(".jsonl", ".json")
-        for lang, p in predictions.items()
-    }
+    where = (out, model, "baseline", task, cell["seed"])
+    predictions_dir, scores_dir = paths.predictions_dir(*where), paths.scores_dir(*where)
+    steps.predict(config, cell, target, predictions_dir)
     steps.score(
-        config, cell, SimpleNamespace(model=target, predictions=list(predictions.values())), scores
+        config, cell, SimpleNamespace(model=target, predictions=predictions_dir), scores_dir
     )
+    predictions = {lang: f"{predictions_dir}/{lang}.jsonl" for lang in langs}
+    scores = {lang: f"{scores_dir}/{lang}.json" for lang in langs}
     return {
         "models": {"encoder": model_identity(encoder), "target": model_identity(target)},
         "predictions": {lang: sha256_file(p) for lang, p in predictions.items()},

@@ -181,18 +181,15 @@ def trained_model_for(task):
     return paths.TARGET_MODEL.replace("{out}", OUT).replace("{task}", source)
 
 
-def cell_files(template, task):
+def all_score_dirs():
+    """Every trained model's scores folder (one per model, recipe, target task and seed)."""
     return [
-        template.format(out=OUT, model=m, recipe=r, task=task, seed=s, lang=lang)
+        paths.scores_dir(OUT, m, r, task, s)
+        for task in STUDY.targets
         for m in STUDY.models
         for r in STUDY.recipes
         for s in STUDY.seeds
-        for lang in STUDY.test_languages(task)
     ]
-
-
-def all_score_files():
-    return [f for task in STUDY.targets for f in cell_files(paths.SCORE, task)]
 
 
 SUMMARY_FILES = {
@@ -278,6 +275,8 @@ def target_params(wildcards):
 def predict_params(task):
     spec = STUDY.tasks[task]
     return {
+        # one folder holds every language: the list is a setting of what it contains
+        "languages": STUDY.test_languages(task),
         "task": STUDY.task_params(task),
         "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
         "spec": task_spec(task),
@@ -289,6 +288,7 @@ def predict_params(task):
 
 def score_params(task):
     return lambda wc: {
+        "languages": STUDY.test_languages(task),
         "spec": task_spec(task),
         "setting": STUDY.setting(wc.recipe, task),
         "chain": STUDY.target_chain(wc.recipe, task),
@@ -328,21 +328,15 @@ def cell(task):
     }
 
 
-def export_cell_files(template):
-    """One (model, recipe, seed)'s files of `template` (predictions or scores), every target."""
+def export_cell_dirs(template):
+    """One (model, recipe, seed)'s folders of `template` (predictions or scores), every target."""
 
-    def files(wc):
+    def folders(wc):
         return [
             template.format(
-                out=OUT,
-                model=wc.model,
-                recipe=wc.recipe,
-                task=task,
-                seed=wc.seed,
-                lang=lang,
+                out=OUT, model=wc.model, recipe=wc.recipe, task=task, seed=wc.seed
             )
             for task in STUDY.targets
-            for lang in STUDY.test_languages(task)
         ]
 
-    return files
+    return folders

@@ -1,13 +1,14 @@
-# Per-language predictions and scores: one job per trained model writes every language's file,
-# so a full study does not submit one job (and one model load) per language. One rule pair per
-# target task, because each task has its own language list.
+# Per-language predictions and scores: one job per trained model writes every language's file
+# into one folder (predictions/, scores/: one declared output each, with the record of their
+# files that every reader checks), so a full study does not submit one job (and one model load)
+# per language, and Snakemake matches thousands of outputs, not tens of thousands. One rule
+# pair per target task, because each task has its own language list.
 for _task in STUDY.targets:
     _spec = STUDY.tasks[_task]
     _rule = _task.replace("-", "_")
     _cell = paths.CELL_DIR.format(
         out=OUT, model="{model}", recipe="{recipe}", task=_task, seed="{seed}"
     )
-    _langs = STUDY.test_languages(_task)
 
     rule:
         name:
@@ -21,7 +22,7 @@ for _task in STUDY.targets:
             ),
             data=paths.data(RES, _spec.test.dataset),
         output:
-            **{lang: f"{_cell}/predictions/{lang}.jsonl" for lang in _langs},
+            directory(f"{_cell}/predictions"),
         log:
             f"{_cell}/logs/predict.log",
         group:
@@ -34,25 +35,19 @@ for _task in STUDY.targets:
             cell=cell(_task),
             settings=predict_params(_task),
         run:
-            steps.predict(
-                config,
-                params.cell,
-                input.model,
-                dict(output.items()),
-                log_path=log[0],
-            )
+            steps.predict(config, params.cell, input.model, output[0], log_path=log[0])
 
     rule:
         name:
             f"score_{_rule}"
         input:
-            predictions=[f"{_cell}/predictions/{lang}.jsonl" for lang in _langs],
+            predictions=f"{_cell}/predictions",
             model=trained_model_for(_task).format(
                 model="{model}", recipe="{recipe}", seed="{seed}"
             ),
             data=paths.data(RES, _spec.test.dataset),
         output:
-            **{lang: f"{_cell}/scores/{lang}.json" for lang in _langs},
+            directory(f"{_cell}/scores"),
         log:
             f"{_cell}/logs/score.log",
         group:
@@ -61,9 +56,7 @@ for _task in STUDY.targets:
             cell=cell(_task),
             settings=score_params(_task),
         run:
-            steps.score(
-                config, params.cell, input, dict(output.items()), log_path=log[0]
-            )
+            steps.score(config, params.cell, input, output[0], log_path=log[0])
 
 
 localrules:
@@ -72,7 +65,7 @@ localrules:
 
 rule aggregate:
     input:
-        all_score_files(),
+        all_score_dirs(),
     output:
         **summary_outputs(),
     log:

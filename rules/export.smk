@@ -10,8 +10,8 @@ localrules:
 
 rule export_cell:
     input:
-        predictions=export_cell_files(paths.PREDICTION),
-        scores=export_cell_files(paths.SCORE),
+        predictions=export_cell_dirs(paths.PREDICTIONS_DIR),
+        scores=export_cell_dirs(paths.SCORES_DIR),
         data=sorted(
             {paths.data(RES, STUDY.tasks[t].test.dataset) for t in STUDY.targets}
         ),

@@ -39,7 +39,7 @@ rule examples:
         steps.examples(
             config,
             params.cell,
-            dict(zip(params.metric["languages"], input.predictions)),
+            input.predictions,
             input.data,
             output[0],
             log_path=log[0],

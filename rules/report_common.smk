@@ -20,11 +20,9 @@ def examples_inputs(wildcards):
     """Predictions and gold; the score files too, so that rescoring a model (the statistics
     check their values against the table's) also redoes its per-example values."""
     spec = STUDY.tasks[wildcards.task]
-    cell_dir = paths.CELL_DIR.format(out=OUT, **wildcards)
-    langs = STUDY.test_languages(wildcards.task)
     return {
-        "predictions": [f"{cell_dir}/predictions/{lang}.jsonl" for lang in langs],
-        "scores": [f"{cell_dir}/scores/{lang}.json" for lang in langs],
+        "predictions": paths.PREDICTIONS_DIR.format(out=OUT, **wildcards),
+        "scores": paths.SCORES_DIR.format(out=OUT, **wildcards),
         "data": paths.data(RES, spec.test.dataset),
     }
 

@@ -19,7 +19,7 @@ from xstilts.data.store import _write_records, write_manifest
 from xstilts.evaluation import metrics
 from xstilts.evaluation.export import ExportError
 from xstilts.evaluation.scoring import compute_metrics, gold_for
-from xstilts.io import write_json, write_jsonl
+from xstilts.io import write_folder_record, write_json, write_jsonl
 from xstilts.study.config import Study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +149,9 @@ def study(tmp_path_factory):
             write_jsonl(paths.PREDICTION.format(**where, lang=lang), rows)
             result = compute_metrics(spec, rows, gold, lang)
             write_json(paths.SCORE.format(**where, lang=lang), {"metrics": result})
+        # the record of each folder, as the predict and score steps write it (export checks it)
+        write_folder_record(paths.PREDICTIONS_DIR.format(**where), {"kind": "predictions"})
+        write_folder_record(paths.SCORES_DIR.format(**where), {"kind": "scores"})
     return study
 
 

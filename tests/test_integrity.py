@@ -17,8 +17,10 @@ from xstilts.io import (
     atomic_dir,
     atomic_path,
     folder_digest,
+    recorded_files,
     verify_folder,
     write_folder_record,
+    write_json,
 )
 
 
@@ -170,3 +172,34 @@ def test_record_excludes_itself_and_hidden_files(tmp_path):
     write_folder_record(tmp_path, {"kind": "test"})
     record = json.loads((tmp_path / "xstilts.json").read_text())
     assert set(record["files"]) == {"a.txt"} and record["bytes"] == {"a.txt": 1}
+
+
+def _scores_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "results/m/baseline/xnli/seed1/scores"
+    folder.mkdir(parents=True)
+    for lang, value in (("en", 0.8), ("de", 0.7)):
+        write_json(folder / f"{lang}.json", {"metrics": {"accuracy": value}})
+    write_folder_record(folder, {"kind": "scores"})
+    (folder / ".snakemake_timestamp").touch()  # what Snakemake adds to a folder output
+    return folder
+
+
+def test_recorded_files_of_a_folder_output_are_checked_before_they_are_read(tmp_path):
+    folder = _scores_folder(tmp_path)
+    assert recorded_files(folder, ["de.json", "en.json"]) == [
+        folder / "de.json",
+        folder / "en.json",
+    ]
+    write_json(folder / "de.json", {"metrics": {"accuracy": 0.99}})  # a hand-edited score
+    with pytest.raises(IntegrityError) as err:
+        recorded_files(folder, ["en.json"])  # any changed file of the folder stops the reader
+    assert f"{folder / 'de.json'}:" in str(err.value)
+    assert f"snakemake --force {folder}`" in str(err.value)
+
+
+def test_a_folder_output_without_a_language_asked_for_is_refused(tmp_path):
+    folder = _scores_folder(tmp_path)
+    with pytest.raises(IntegrityError) as err:
+        recorded_files(folder, ["en.json", "fr.json"])
+    assert "fr.json not in its record" in str(err.value)
+    assert f"snakemake --force {folder}`" in str(err.value)

@@ -3,7 +3,6 @@ provenance, deterministic resume and regenerating one cell."""
 
 import base64
 import json
-import os
 import re
 import shlex
 import shutil
@@ -222,16 +221,16 @@ def test_documented_one_cell_command_runs_one_cell(study_run):
     """The README's forced regeneration of one cell, on the test config: its target model is
     retrained and its predictions and scores redone, nothing else (not every target model)."""
     command = _documented_forcerun()
-    score = next(i for i, token in enumerate(command) if token.endswith(".json"))
+    score = next(i for i, token in enumerate(command) if token.endswith("/scores"))
     # the README's cell of the default study, as the test config names it
     command[score] = re.sub(r"^results/", "results-test/", command[score]).replace(
         "/seed2/", "/seed1/"
     )
     command[0] = SNAKEMAKE
-    assert (study_run / command[score]).is_file()
+    assert (study_run / command[score] / "xb.json").is_file()
     jobs = _dry_run_jobs(command, study_run)
     assert jobs == {"train_target": 1, "predict_toy_xnli": 1, "score_toy_xnli": 1}
-    # the order the README had: the score file is read as a second --forcerun rule name and
+    # the order the README had: the scores folder is read as a second --forcerun rule name and
     # every target model of the study is retrained
     wrong = [SNAKEMAKE, "--forcerun", "train_target", command[score]]
     assert _dry_run_jobs(wrong, study_run)["train_target"] == 10
@@ -241,12 +240,9 @@ def test_one_cell_regenerates_identically(study_run):
     cell = study_run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1"
     score = cell / "scores/xa.json"
     before = score.read_text()
-    shutil.rmtree(cell / "model")
-    for path in (cell / "predictions").glob("*.jsonl"):
-        os.remove(path)
-    for path in (cell / "scores").glob("*.json"):
-        os.remove(path)
-    snakemake(study_run, str(score.relative_to(study_run)))
+    for folder in ("model", "predictions", "scores"):
+        shutil.rmtree(cell / folder)
+    snakemake(study_run, str((cell / "scores").relative_to(study_run)))
     assert score.read_text() == before  # same config, same machine: same scores
 
 
@@ -268,18 +264,22 @@ def _advised_force(output: str) -> str:
 
 
 def test_a_prediction_file_with_missing_lines_is_not_scored(study_run):
+    """A prediction file cut after it was written: the score step checks the predictions
+    folder against its record and stops, naming the file; forcing the folder regenerates it."""
     cell = study_run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1"
-    predictions, score = cell / "predictions/xb.jsonl", cell / "scores/xb.json"
-    before = json.loads(score.read_text())["metrics"]
+    predictions, scores = cell / "predictions/xb.jsonl", cell / "scores"
+    before = json.loads((scores / "xb.json").read_text())["metrics"]
     lines = predictions.read_text().splitlines(keepends=True)
     predictions.write_text("".join(lines[: len(lines) // 2]))
-    output = _failing(study_run, str(score.relative_to(study_run)))
+    target = str(scores.relative_to(study_run))
+    output = _failing(study_run, target, "--forcerun", "score_toy_xnli")
     assert str(predictions.relative_to(study_run)) in output, output[-4000:]
-    assert "gold examples without a prediction" in output
+    assert "changed or damaged after it was made" in output
+    assert _advised_force(output) == str(predictions.parent.relative_to(study_run))
     # the message's recovery: force the predictions, then the usual command
     snakemake(study_run, "--force", _advised_force(output))
-    snakemake(study_run, str(score.relative_to(study_run)))
-    assert json.loads(score.read_text())["metrics"] == before
+    snakemake(study_run, target)
+    assert json.loads((scores / "xb.json").read_text())["metrics"] == before
 
 
 def test_an_altered_test_file_is_refused_and_regenerated(study_run):
@@ -292,7 +292,7 @@ def test_an_altered_test_file_is_refused_and_regenerated(study_run):
     rows = datasets.Dataset.from_parquet(str(test_file)).to_list()
     rows[0]["label"] = (rows[0]["label"] + 1) % 3  # one altered gold label, a valid file
     datasets.Dataset.from_list(rows).to_parquet(str(test_file))
-    target = str(score.relative_to(study_run))
+    target = str(score.parent.relative_to(study_run))
     output = _failing(study_run, target, "--forcerun", "score_toy_xnli")
     assert str(test_file.relative_to(study_run)) in output, output[-4000:]
     assert "was recorded when it was written" in output or "were written" in output
@@ -312,7 +312,7 @@ def test_garbled_model_weights_are_refused_and_retrained(study_run):
     raw = bytearray(weights.read_bytes())
     raw[-64] ^= 0xFF
     weights.write_bytes(bytes(raw))
-    target = str(score.relative_to(study_run))
+    target = str(score.parent.relative_to(study_run))
     output = _failing(study_run, target, "--forcerun", "predict_toy_xcopa")
     assert str(weights.relative_to(study_run)) in output, output[-4000:]
     snakemake(study_run, "--force", _advised_force(output))

@@ -254,8 +254,9 @@ FOLDER_RECORD = "xstilts.json"
 
 
 def write_folder_record(out_dir: str | os.PathLike, metadata: dict) -> None:
-    """`xstilts.json` of a model or tokenizer folder: what produced it, plus the size and
-    sha256 of every file in it, so a step that loads it checks it first (`verify_folder`)."""
+    """`xstilts.json` of a folder output (model, tokenizer, predictions, scores): what made
+    it, plus the size and sha256 of every file in it, so a step that reads it checks it first
+    (`verify_folder`)."""
     out_dir = Path(out_dir)
     record = {**metadata, **tree_record(out_dir, exclude=(FOLDER_RECORD,))}
     text = json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
@@ -275,6 +276,19 @@ def verify_folder(path: str | os.PathLike) -> dict[str, str]:
             f"{advice}"
         ) from None
     return verify_files(path, files, record.get("bytes"), advice)
+
+
+def recorded_files(folder: str | os.PathLike, names: list[str]) -> list[Path]:
+    """The files `names` of a folder output, after checking every file of the folder against
+    its record: a file changed, cut or missing since it was written stops the reader here."""
+    checked = verify_folder(folder)
+    missing = [name for name in names if name not in checked]
+    if missing:
+        raise IntegrityError(
+            f"{folder}: {', '.join(missing)} not in its record ({FOLDER_RECORD}); it was made "
+            f"for other settings. {regenerate_advice(folder)}"
+        )
+    return [Path(folder) / name for name in names]
 
 
 def folder_digest(path: str | os.PathLike) -> str:

@@ -7,8 +7,8 @@
     {res}/features/{model}/{dataset}/{split}/{lang}/        tokenised once, shared by every run
     {out}/{model}/seed{seed}/stages/{chain}/encoder/        encoder after a chain of stages
     {out}/{model}/{recipe}/{task}/seed{seed}/model/         target model (selected on English dev)
-    {out}/{model}/{recipe}/{task}/seed{seed}/predictions/{lang}.jsonl
-    {out}/{model}/{recipe}/{task}/seed{seed}/scores/{lang}.json       one results cell
+    {out}/{model}/{recipe}/{task}/seed{seed}/predictions/{lang}.jsonl   (+ xstilts.json record)
+    {out}/{model}/{recipe}/{task}/seed{seed}/scores/{lang}.json   one results cell (+ record)
     {out}/summary/{scores.csv, table.csv, table.md}
     {out}/export/{model}/{recipe}/seed{seed}/{predictions,labels}/{task}/test-{lang}.{ext}
 
@@ -25,8 +25,12 @@ FEATURES = "{res}/features/{model}/{dataset}/{split}"
 STAGE = "{out}/{model}/seed{seed}/stages/{chain}/encoder"
 CELL_DIR = "{out}/{model}/{recipe}/{task}/seed{seed}"
 TARGET_MODEL = CELL_DIR + "/model"
-PREDICTION = CELL_DIR + "/predictions/{lang}.jsonl"
-SCORE = CELL_DIR + "/scores/{lang}.json"
+# One folder per trained model and kind (one Snakemake output each: a few thousand outputs for
+# the study, not tens of thousands), with its files' record (xstilts.json, checked by readers).
+PREDICTIONS_DIR = CELL_DIR + "/predictions"
+SCORES_DIR = CELL_DIR + "/scores"
+PREDICTION = PREDICTIONS_DIR + "/{lang}.jsonl"
+SCORE = SCORES_DIR + "/{lang}.json"
 SUMMARY = "{out}/summary/{name}"
 # Official XTREME-R prediction folders of one (model, recipe, seed): predictions/, labels/.
 EXPORT = "{out}/export/{model}/{recipe}/seed{seed}"
@@ -51,3 +55,11 @@ def chain_start(res: str, out: str, model: str, seed, chain: str) -> str:
 
 def target_model(out: str, model: str, recipe: str, task: str, seed) -> str:
     return TARGET_MODEL.format(out=out, model=model, recipe=recipe, task=task, seed=seed)
+
+
+def predictions_dir(out: str, model: str, recipe: str, task: str, seed) -> str:
+    return PREDICTIONS_DIR.format(out=out, model=model, recipe=recipe, task=task, seed=seed)
+
+
+def scores_dir(out: str, model: str, recipe: str, task: str, seed) -> str:
+    return SCORES_DIR.format(out=out, model=model, recipe=recipe, task=task, seed=seed)

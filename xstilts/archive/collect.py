@@ -48,6 +48,10 @@ class Cell:
     def predictions(self, out: str) -> str:
         return paths.PREDICTION.format(out=out, **self._coords())
 
+    def scores_dir(self, out: str) -> str:
+        """The folder of this cell's model's score files: the Snakemake target that makes it."""
+        return paths.scores_dir(out, self.model, self.recipe, self.task, self.seed)
+
     def _coords(self) -> dict:
         return {
             "model": self.model,

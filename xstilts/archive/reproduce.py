@@ -219,7 +219,7 @@ def reproduce(
     out = config.get("results_dir", "results")
     # every cell: the whole study, summary tables included
     whole = len(chosen) == len(archived_rows)
-    targets = ["all"] if whole else [cell.score(out) for cell in chosen]
+    targets = ["all"] if whole else sorted({cell.scores_dir(out) for cell in chosen})
     logs = workdir / "reproduce-logs"
     logs.mkdir()
 

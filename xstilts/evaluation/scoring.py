@@ -62,7 +62,7 @@ def read_predictions(path: str | Path) -> tuple[list[dict], str]:
             rows.append(json.loads(line))
         except json.JSONDecodeError as err:
             raise PredictionError(
-                f"{path}:{number}: not a JSON line ({err}). {regenerate_advice(path)}"
+                f"{path}:{number}: not a JSON line ({err}). {regenerate_advice(Path(path).parent)}"
             ) from None
     return rows, hashlib.sha256(data).hexdigest()
 
@@ -74,7 +74,7 @@ def _inverse_ids(gold: dict) -> set:
 def check_complete(spec, rows: list[dict], gold: dict, path) -> None:
     """Raise PredictionError unless the file predicts every gold example exactly once (each
     retrieval direction on its own) and no other, with tag sequences of the gold's length."""
-    advice = regenerate_advice(path)
+    advice = regenerate_advice(Path(path).parent)  # the predictions folder (the output)
     directions: dict[str, list[str]] = {}
     for row in rows:
         directions.setdefault(row.get("direction", "xx-en"), []).append(row.get("id"))

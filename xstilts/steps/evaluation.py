@@ -5,14 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from xstilts import paths
-from xstilts.io import read_json, write_json, write_jsonl
+from xstilts.io import (
+    atomic_dir,
+    read_json,
+    recorded_files,
+    write_folder_record,
+    write_json,
+    write_jsonl,
+)
 from xstilts.steps.runner import log, step
 from xstilts.study.config import Study
 
 
 @step
-def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -> None:
-    """Predictions for every test language of one trained model (one model load)."""
+def predict(config: dict, cell: dict, model_dir: str, out_dir: str) -> None:
+    """Predictions for every test language of one trained model (one model load): one
+    `<lang>.jsonl` per language in `out_dir`, with the folder's record of them."""
     import torch
 
     from xstilts.data.features import load_tokenizer
@@ -32,6 +40,7 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
     pad_id = load_tokenizer(model_dir).pad_token_id
     settings = study.retrieval_settings(task) if spec.head == "retrieval" else {}
     res = study.resources_dir
+    langs = study.test_languages(task)
     results = predict_languages(
         net,
         head_task if spec.head != "retrieval" else task,
@@ -40,13 +49,15 @@ def predict(config: dict, cell: dict, model_dir: str, outputs: dict[str, str]) -
         paths.features(res, model, spec.test.dataset, spec.test.split),
         paths.data(res, spec.test.dataset),
         spec.test.split,
-        list(outputs),
+        langs,
         pad_id,
         settings,
     )
-    for lang, path in outputs.items():
-        write_jsonl(path, results[lang])
-    log(f"predicted {task} for {len(outputs)} languages with {model_dir}")
+    with atomic_dir(out_dir) as tmp:
+        for lang in langs:
+            write_jsonl(tmp / f"{lang}.jsonl", results[lang])
+        write_folder_record(tmp, {"kind": "predictions", "cell": cell, "model_dir": model_dir})
+    log(f"predicted {task} for {len(langs)} languages with {model_dir} -> {out_dir}")
 
 
 def task_record(spec) -> dict:
@@ -65,12 +76,51 @@ def task_record(spec) -> dict:
 
 
 @step
-def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
-    """Score files for every language of one model. `inputs`: the trained model folder
-    (`inputs.model`) and the prediction files (`inputs.predictions`, in the order of `outputs`).
-    Only complete prediction files are scored (every gold id once, tag sequences as long as
-    the gold); every hash in the record is of what was read."""
-    from xstilts.data.store import read_manifest, verified_file
+def score(config: dict, cell: dict, inputs, out_dir: str) -> None:
+    """Score files for every language of one model, `<lang>.json` in `out_dir` with the
+    folder's record. `inputs`: the trained model folder (`inputs.model`) and the predictions
+    folder (`inputs.predictions`, checked against its record first). Only complete prediction
+    files are scored (every gold id once, tag sequences as long as the gold); every hash in
+    the record is of what was read."""
+    study = Study(config)
+    langs = study.test_languages(cell["task"])
+    files = recorded_files(inputs.predictions, [f"{lang}.jsonl" for lang in langs])
+    context = score_context(study, cell["task"], inputs.model)
+    with atomic_dir(out_dir) as tmp:
+        for lang, predictions in zip(langs, files, strict=True):
+            record = score_record(study, cell, lang, str(predictions), context)
+            write_json(tmp / f"{lang}.json", record)
+        write_folder_record(tmp, {"kind": "scores", "cell": cell, "model_dir": inputs.model})
+    log(f"scored {cell} for {len(langs)} languages -> {out_dir}")
+
+
+def score_context(study: Study, task: str, model_dir: str) -> dict:
+    """What every language's score record of one model shares: the test data's source and
+    conventions, and the trained model's record and digest."""
+    from xstilts.data.store import read_manifest
+    from xstilts.io import folder_digest
+    from xstilts.study.conventions import feature_conventions
+
+    spec = study.tasks[task]
+    data_root = paths.data(study.resources_dir, spec.test.dataset)
+    source = read_manifest(data_root)["source"]
+    return {
+        "data_root": data_root,
+        "source": source,
+        "model_dir": model_dir,
+        "model_sha256": folder_digest(model_dir),  # checks every file of the model first
+        "trained": read_json(Path(model_dir) / "xstilts.json"),
+        # As the test data was prepared (its manifest) and tokenised.
+        "conventions": {
+            **(source.get("conventions") or {}),
+            **feature_conventions(study.config, study.datasets[spec.test.dataset]["schema"]),
+        },
+    }
+
+
+def score_record(study: Study, cell: dict, lang: str, predictions: str, context: dict) -> dict:
+    """One language's score file: metrics and everything that produced them."""
+    from xstilts.data.store import verified_file
     from xstilts.evaluation.scoring import (
         check_complete,
         compute_metrics,
@@ -78,69 +128,48 @@ def score(config: dict, cell: dict, inputs, outputs: dict[str, str]) -> None:
         gold_for,
         read_predictions,
     )
-    from xstilts.io import folder_digest
     from xstilts.provenance import code_sha256, code_version, environment
-    from xstilts.study.conventions import feature_conventions
 
-    study = Study(config)
+    config = study.config
     model, recipe, task, seed = cell["model"], cell["recipe"], cell["task"], cell["seed"]
-    model_dir = inputs.model
-    predictions = dict(zip(outputs, inputs.predictions, strict=True))
     spec = study.tasks[task]
-    data_root = paths.data(study.resources_dir, spec.test.dataset)
-    model_sha256 = folder_digest(model_dir)  # checks every file of the model against its record
-    trained = read_json(Path(model_dir) / "xstilts.json")
-    source = read_manifest(data_root)["source"]
-    # As the test data was prepared (its manifest) and tokenised.
-    conventions = {
-        **(source.get("conventions") or {}),
-        **feature_conventions(config, study.datasets[spec.test.dataset]["schema"]),
+    data_root, trained = context["data_root"], context["trained"]
+    rows, predictions_sha256 = read_predictions(predictions)
+    gold = gold_for(spec, data_root, lang, spec.test.split)
+    check_complete(spec, rows, gold, predictions)
+    result = compute_metrics(spec, rows, gold, lang)
+    return {
+        "cell": {"model": model, "recipe": recipe, "task": task, "seed": seed, "language": lang},
+        "score": result[spec.primary],
+        "primary": spec.primary,
+        "metrics": result,
+        "degenerate": degenerate(spec, rows, gold),
+        "n_examples": len(gold),
+        "n_predictions": len(rows),
+        "setting": study.setting(recipe, task),
+        "task": task_record(spec),
+        "provenance": {
+            "study": config["study"],
+            "config_hash": study.hash,
+            "chain": study.target_chain(recipe, task),
+            "seed": seed,
+            "data_seed": (config.get("data") or {}).get("seed"),
+            "data_source": context["source"],
+            "data_file_sha256": verified_file(data_root, lang, spec.test.split)[1],
+            "predictions_sha256": predictions_sha256,
+            "model_dir": context["model_dir"],
+            "model_sha256": context["model_sha256"],
+            # the code that scored (trained_with holds the code that trained)
+            "code_version": code_version(),
+            "code_sha256": code_sha256(),
+            "selection": {
+                "on": "English dev",
+                "best_step": trained.get("best_step"),
+                "best_dev": trained.get("best_dev"),
+            },
+            "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
+            "conventions": context["conventions"],
+            "trained_with": trained.get("environment"),
+            "scored_with": environment(device=False),
+        },
     }
-    for lang, out in outputs.items():
-        rows, predictions_sha256 = read_predictions(predictions[lang])
-        gold = gold_for(spec, data_root, lang, spec.test.split)
-        check_complete(spec, rows, gold, predictions[lang])
-        result = compute_metrics(spec, rows, gold, lang)
-        record = {
-            "cell": {
-                "model": model,
-                "recipe": recipe,
-                "task": task,
-                "seed": seed,
-                "language": lang,
-            },
-            "score": result[spec.primary],
-            "primary": spec.primary,
-            "metrics": result,
-            "degenerate": degenerate(spec, rows, gold),
-            "n_examples": len(gold),
-            "n_predictions": len(rows),
-            "setting": study.setting(recipe, task),
-            "task": task_record(spec),
-            "provenance": {
-                "study": config["study"],
-                "config_hash": study.hash,
-                "chain": study.target_chain(recipe, task),
-                "seed": seed,
-                "data_seed": (config.get("data") or {}).get("seed"),
-                "data_source": source,
-                "data_file_sha256": verified_file(data_root, lang, spec.test.split)[1],
-                "predictions_sha256": predictions_sha256,
-                "model_dir": model_dir,
-                "model_sha256": model_sha256,
-                # the code that scored (trained_with holds the code that trained)
-                "code_version": code_version(),
-                "code_sha256": code_sha256(),
-                "selection": {
-                    "on": "English dev",
-                    "best_step": trained.get("best_step"),
-                    "best_dev": trained.get("best_dev"),
-                },
-                "retrieval": study.retrieval_settings(task) if spec.head == "retrieval" else None,
-                "conventions": conventions,
-                "trained_with": trained.get("environment"),
-                "scored_with": environment(device=False),
-            },
-        }
-        write_json(out, record)
-    log(f"scored {task} ({recipe}, seed {seed}) for {len(outputs)} languages")

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from xstilts import paths
-from xstilts.io import atomic_dir, read_json
+from xstilts.io import atomic_dir, read_json, recorded_files
 from xstilts.steps.runner import log, step
 from xstilts.study.config import Study
 
 
 @step
-def aggregate(config: dict, score_files: list[str], outputs: dict[str, str]) -> None:
+def aggregate(config: dict, score_dirs: list[str], outputs: dict[str, str]) -> None:
+    """The results tables from every scores folder (each checked against its record)."""
     from xstilts.reporting.aggregate import build_tables
 
     study = Study(config)
-    build_tables(study, score_files, outputs)
+    build_tables(study, study_score_files(study, score_dirs), outputs)
     log(f"results table -> {outputs['markdown']}")
 
 
@@ -29,11 +32,10 @@ def export(config: dict, cell: dict, out_dir: str) -> None:
     for task in study.targets:
         spec = study.tasks[task]
         where = {**cell, "out": study.results_dir, "task": task}
-        langs = study.test_languages(task)
         inputs[task] = {
             "data": paths.data(study.resources_dir, spec.test.dataset),
-            "predictions": {lang: paths.PREDICTION.format(**where, lang=lang) for lang in langs},
-            "scores": {lang: paths.SCORE.format(**where, lang=lang) for lang in langs},
+            "predictions": language_files(study, task, paths.PREDICTIONS_DIR.format(**where)),
+            "scores": language_files(study, task, paths.SCORES_DIR.format(**where)),
         }
     with atomic_dir(out_dir) as tmp:
         manifest = export_cell(study, cell, inputs, tmp)
@@ -44,13 +46,13 @@ def export(config: dict, cell: dict, out_dir: str) -> None:
 
 
 @step
-def examples(
-    config: dict, cell: dict, predictions: dict[str, str], data_dir: str, out: str
-) -> None:
+def examples(config: dict, cell: dict, predictions_dir: str, data_dir: str, out: str) -> None:
     """Per-example values of one trained model's predictions, every test language."""
     from xstilts.reporting.examples import write_cell_examples
 
-    spec = Study(config).tasks[cell["task"]]
+    study = Study(config)
+    spec = study.tasks[cell["task"]]
+    predictions = language_files(study, cell["task"], predictions_dir)
     write_cell_examples(spec, cell, predictions, data_dir, out)
     log(f"per-example values of {cell} for {len(predictions)} languages -> {out}")
 
@@ -90,3 +92,28 @@ def answer(config: dict, stats_csv: str, summary_json: str, scores_csv: str, out
 
     build_answer(Study(config), stats_csv, read_json(summary_json), scores_csv, outputs)
     log(f"answer page -> {outputs['markdown']}")
+
+
+def language_files(study: Study, task: str, folder: str) -> dict[str, str]:
+    """{language: file} of a predictions or scores folder, in the study's language order,
+    after checking the folder against its record."""
+    suffix = ".jsonl" if Path(folder).name == "predictions" else ".json"
+    langs = study.test_languages(task)
+    files = recorded_files(folder, [f"{lang}{suffix}" for lang in langs])
+    return {lang: str(path) for lang, path in zip(langs, files, strict=True)}
+
+
+def study_score_files(study: Study, score_dirs: list[str]) -> list[str]:
+    """Every score file of the study (task, model, recipe, seed, language order); `score_dirs`
+    (the rule's inputs) must be the study's scores folders."""
+    files, folders = [], []
+    for task in study.targets:
+        for model in study.models:
+            for recipe in study.recipes:
+                for seed in study.seeds:
+                    folder = paths.scores_dir(study.results_dir, model, recipe, task, seed)
+                    folders.append(folder)
+                    files += language_files(study, task, folder).values()
+    if sorted(map(str, score_dirs)) != sorted(folders):
+        raise ValueError("the aggregate's inputs are not the study's scores folders")
+    return files
