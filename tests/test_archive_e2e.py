@@ -17,6 +17,7 @@ from xstilts.archive.capture import same_workflow_code
 from xstilts.archive.collect import parse_cell, unknown_fields
 from xstilts.archive.manifest import verify, write_manifest
 from xstilts.archive.reproduce import compare
+from xstilts.io import write_folder_record
 
 pytestmark = pytest.mark.e2e
 CELLS = ["tiny-xlmr/baseline/toy-xnli/seed1/en", "tiny-xlmr/baseline/toy-xnli/seed1/xa"]
@@ -145,9 +146,15 @@ def test_archiving_refuses_scores_from_another_config(study_run, tmp_path):
     record = json.loads(score.read_text())
     record["provenance"]["config_hash"] = "0" * 16
     score.write_text(json.dumps(record))
-    result = archive_command(
-        "create", "--configfile", str(ROOT / CONFIG), "--directory", str(run), "--no-tar"
-    )
+    create = ("create", "--configfile", str(ROOT / CONFIG), "--directory", str(run), "--no-tar")
+    # changed by hand: the scores folder's record no longer matches
+    result = archive_command(*create)
+    assert result.returncode == 2
+    assert f"{score}:" in result.stderr and "changed or damaged" in result.stderr
+    # a valid folder that another config produced (its record rewritten, as a run would)
+    meta = json.loads((score.parent / "xstilts.json").read_text())
+    write_folder_record(score.parent, {"kind": meta["kind"], "cell": meta["cell"]})
+    result = archive_command(*create)
     assert result.returncode == 2
     assert (
         "results/tiny-xlmr/baseline/toy-xcopa/seed1/scores/xb.json: produced with config hash 0000000000000000"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xstilts import paths
-from xstilts.io import read_json, sha256_file
+from xstilts.io import IntegrityError, read_json, sha256_file, verify_folder
 from xstilts.study.config import Study
 
 # The identity of a results cell: which config, code, test data, predictions and model made it.
@@ -257,6 +257,8 @@ def predictions_problems(study: Study, root: Path, cells: list[Cell], records: d
 
 
 def read_records(study: Study, root: Path, cells: list[Cell]) -> dict[Cell, dict]:
+    """Every cell's score record, each scores folder checked against its record first: a score
+    file changed by hand is not archived."""
     missing = [c for c in cells if not (root / c.score(study.results_dir)).is_file()]
     if missing:
         raise ArchiveError(
@@ -264,13 +266,21 @@ def read_records(study: Study, root: Path, cells: list[Cell]) -> dict[Cell, dict
             f"e.g. {missing[0].score(study.results_dir)}; finish it with "
             "`snakemake all --configfile <the config>` and archive again"
         )
+    checked: set[str] = set()
     records = {}
     for cell in cells:
+        folder = cell.scores_dir(study.results_dir)
+        name = Path(cell.score(study.results_dir)).name
         try:
+            if folder not in checked:
+                verify_folder(root / folder)
+                checked.add(folder)
             records[cell] = json.loads((root / cell.score(study.results_dir)).read_text())
+        except IntegrityError as err:
+            raise ArchiveError(str(err)) from None
         except json.JSONDecodeError as err:
             raise ArchiveError(
-                f"{cell.score(study.results_dir)}: not valid JSON ({err}); delete it and rerun "
-                f"`snakemake {cell.score(study.results_dir)}`"
+                f"{folder}/{name}: not valid JSON ({err}); regenerate it with "
+                f"`snakemake --force {folder}` and archive again"
             ) from None
     return records

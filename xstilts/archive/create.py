@@ -191,7 +191,7 @@ def create(
             f"the run in {root} is not one consistent run of {configfile.name} and this "
             f"checkout ({len(problems)} problem{'s' if len(problems) > 1 else ''}):\n{shown}{more}\n"
             "Only outputs made under this config and code are archived as its run. Rerun the "
-            "listed cells under them (`snakemake <score files> --configfile <the config> "
+            "listed cells under them (`snakemake <their scores folders> --configfile <the config> "
             "--forcerun train_stage train_target`; changed predictions: `--forcerun` their "
             "predict rule), or check out the commit that made the run; for a code mismatch "
             "alone, --allow-code-mismatch archives it with the mismatch recorded."
