@@ -1,6 +1,6 @@
 # xstilts: intermediate-task training for zero-shot cross-lingual transfer (XTREME-R).
-# The experiment's coordinates are paths (see xstilts/paths.py); `snakemake <a score file>`
-# regenerates one cell, `snakemake all` the whole study of the config.
+# The experiment's coordinates are paths (see xstilts/paths.py); `snakemake <a scores folder>`
+# regenerates one trained model's cells (scores/<lang>.json), `snakemake all` the whole study.
 import sys
 
 from snakemake.utils import min_version
