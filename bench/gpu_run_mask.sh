@@ -2,7 +2,8 @@
 # Issue 13's second GPU round (see BENCHMARKS.md), XLM-R Large's shape. Round 1: what an
 # unpadded batch gains when the encoder gets no mask tensor (eager and compiled). Round 2 (the
 # compiled encoder keeps its mask): batch 256, dynamic against static shapes.
-# Machine's own python3 and torch; results in $OUT. `bash bench/gpu_run_mask.sh 1|2`
+# Round 3: compiled blocks with eager attention.
+# Machine's own python3 and torch; results in $OUT. `bash bench/gpu_run_mask.sh 1|2|3`
 set -uo pipefail
 export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
 OUT=${OUT:-/tmp/gpu-out}
@@ -25,6 +26,12 @@ if [ "${1:-1}" = 1 ]; then
   run compile-b128 200 --seq 384 256 --batch 128 --variants bf16-compile
   run compile-b256 90 --seq 384 256 --batch 256 --variants bf16-compile
   run static-b256 140 --seq 384 --batch 256 --variants bf16-compile-static
+elif [ "$1" = 3 ]; then
+  # Round 3: feed-forward and output blocks compiled, attention eager (flash, no mask), against
+  # the eager step and the whole-encoder compile (with its mask) on the same machine.
+  run r3-blocks-b128 110 --seq 384 256 --batch 128 --variants bf16-compile-blocks
+  run r3-eager-b128 30 --seq 384 --batch 128 --variants bf16
+  run r3-compile-b128 70 --seq 384 --batch 128 --variants bf16-compile
 else
   run r2-eager-b256 50 --seq 384 --batch 256 --variants bf16
   run r2-compile-b256 170 --seq 384 256 --batch 256 --variants bf16-compile
