@@ -83,15 +83,13 @@ def score(config: dict, cell: dict, inputs, out_dir: str) -> None:
     files are scored (every gold id once, tag sequences as long as the gold); every hash in
     the record is of what was read."""
     study = Study(config)
-    langs = study.test_languages(cell["task"])
-    files = recorded_files(inputs.predictions, [f"{lang}.jsonl" for lang in langs])
+    predictions = prediction_files(study, cell["task"], inputs.predictions)
     context = score_context(study, cell["task"], inputs.model)
     with atomic_dir(out_dir) as tmp:
-        for lang, predictions in zip(langs, files, strict=True):
-            record = score_record(study, cell, lang, str(predictions), context)
-            write_json(tmp / f"{lang}.json", record)
+        for lang, path in predictions.items():
+            write_json(tmp / f"{lang}.json", score_record(study, cell, lang, path, context))
         write_folder_record(tmp, {"kind": "scores", "cell": cell, "model_dir": inputs.model})
-    log(f"scored {cell} for {len(langs)} languages -> {out_dir}")
+    log(f"scored {cell} for {len(predictions)} languages -> {out_dir}")
 
 
 def score_context(study: Study, task: str, model_dir: str) -> dict:
@@ -173,3 +171,19 @@ def score_record(study: Study, cell: dict, lang: str, predictions: str, context:
             "scored_with": environment(device=False),
         },
     }
+
+
+def _language_files(study: Study, task: str, folder: str, suffix: str) -> dict[str, str]:
+    """{language: file} of a predictions or scores folder, in the study's language order,
+    after checking every file of the folder against its record."""
+    langs = study.test_languages(task)
+    files = recorded_files(folder, [f"{lang}{suffix}" for lang in langs])
+    return {lang: str(path) for lang, path in zip(langs, files, strict=True)}
+
+
+def prediction_files(study: Study, task: str, folder: str) -> dict[str, str]:
+    return _language_files(study, task, folder, ".jsonl")
+
+
+def score_files(study: Study, task: str, folder: str) -> dict[str, str]:
+    return _language_files(study, task, folder, ".json")

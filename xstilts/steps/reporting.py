@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from xstilts import paths
-from xstilts.io import atomic_dir, read_json, recorded_files
+from xstilts.io import atomic_dir, read_json
+from xstilts.steps.evaluation import prediction_files, score_files
 from xstilts.steps.runner import log, step
 from xstilts.study.config import Study
 
@@ -34,8 +33,8 @@ def export(config: dict, cell: dict, out_dir: str) -> None:
         where = {**cell, "out": study.results_dir, "task": task}
         inputs[task] = {
             "data": paths.data(study.resources_dir, spec.test.dataset),
-            "predictions": language_files(study, task, paths.PREDICTIONS_DIR.format(**where)),
-            "scores": language_files(study, task, paths.SCORES_DIR.format(**where)),
+            "predictions": prediction_files(study, task, paths.PREDICTIONS_DIR.format(**where)),
+            "scores": score_files(study, task, paths.SCORES_DIR.format(**where)),
         }
     with atomic_dir(out_dir) as tmp:
         manifest = export_cell(study, cell, inputs, tmp)
@@ -52,7 +51,7 @@ def examples(config: dict, cell: dict, predictions_dir: str, data_dir: str, out:
 
     study = Study(config)
     spec = study.tasks[cell["task"]]
-    predictions = language_files(study, cell["task"], predictions_dir)
+    predictions = prediction_files(study, cell["task"], predictions_dir)
     write_cell_examples(spec, cell, predictions, data_dir, out)
     log(f"per-example values of {cell} for {len(predictions)} languages -> {out}")
 
@@ -94,15 +93,6 @@ def answer(config: dict, stats_csv: str, summary_json: str, scores_csv: str, out
     log(f"answer page -> {outputs['markdown']}")
 
 
-def language_files(study: Study, task: str, folder: str) -> dict[str, str]:
-    """{language: file} of a predictions or scores folder, in the study's language order,
-    after checking the folder against its record."""
-    suffix = ".jsonl" if Path(folder).name == "predictions" else ".json"
-    langs = study.test_languages(task)
-    files = recorded_files(folder, [f"{lang}{suffix}" for lang in langs])
-    return {lang: str(path) for lang, path in zip(langs, files, strict=True)}
-
-
 def study_score_files(study: Study, score_dirs: list[str]) -> list[str]:
     """Every score file of the study (task, model, recipe, seed, language order); `score_dirs`
     (the rule's inputs) must be the study's scores folders."""
@@ -113,7 +103,7 @@ def study_score_files(study: Study, score_dirs: list[str]) -> list[str]:
                 for seed in study.seeds:
                     folder = paths.scores_dir(study.results_dir, model, recipe, task, seed)
                     folders.append(folder)
-                    files += language_files(study, task, folder).values()
+                    files += score_files(study, task, folder).values()
     if sorted(map(str, score_dirs)) != sorted(folders):
         raise ValueError("the aggregate's inputs are not the study's scores folders")
     return files
