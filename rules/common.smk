@@ -183,13 +183,7 @@ def trained_model_for(task):
 
 def all_score_dirs():
     """Every trained model's scores folder (one per model, recipe, target task and seed)."""
-    return [
-        paths.scores_dir(OUT, m, r, task, s)
-        for task in STUDY.targets
-        for m in STUDY.models
-        for r in STUDY.recipes
-        for s in STUDY.seeds
-    ]
+    return [folder for _, folder in steps.study_scores_dirs(STUDY)]
 
 
 SUMMARY_FILES = {

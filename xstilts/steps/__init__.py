@@ -13,7 +13,12 @@ os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from xstilts.steps.data import feature_params, prepare_data, tokenize, translate_shard  # noqa: E402
-from xstilts.steps.evaluation import predict, score, task_record  # noqa: E402
+from xstilts.steps.evaluation import (  # noqa: E402
+    predict,
+    score,
+    study_scores_dirs,
+    task_record,
+)
 from xstilts.steps.models import (  # noqa: E402
     convert_model,
     fetch_model,
@@ -42,6 +47,7 @@ __all__ = [
     "export",
     "figures",
     "statistics",
+    "study_scores_dirs",
     "tables",
     "training_curves",
     "convert_model",

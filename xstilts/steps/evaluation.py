@@ -187,3 +187,15 @@ def prediction_files(study: Study, task: str, folder: str) -> dict[str, str]:
 
 def score_files(study: Study, task: str, folder: str) -> dict[str, str]:
     return _language_files(study, task, folder, ".json")
+
+
+def study_scores_dirs(study: Study) -> list[tuple[str, str]]:
+    """(target task, scores folder) of every trained model of the study, in the order of the
+    results tables: the aggregate rule's inputs and what its step reads."""
+    return [
+        (task, paths.scores_dir(study.results_dir, model, recipe, task, seed))
+        for task in study.targets
+        for model in study.models
+        for recipe in study.recipes
+        for seed in study.seeds
+    ]

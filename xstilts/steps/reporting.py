@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xstilts import paths
 from xstilts.io import atomic_dir, read_json
-from xstilts.steps.evaluation import prediction_files, score_files
+from xstilts.steps.evaluation import prediction_files, score_files, study_scores_dirs
 from xstilts.steps.runner import log, step
 from xstilts.study.config import Study
 
@@ -96,14 +96,7 @@ def answer(config: dict, stats_csv: str, summary_json: str, scores_csv: str, out
 def study_score_files(study: Study, score_dirs: list[str]) -> list[str]:
     """Every score file of the study (task, model, recipe, seed, language order); `score_dirs`
     (the rule's inputs) must be the study's scores folders."""
-    files, folders = [], []
-    for task in study.targets:
-        for model in study.models:
-            for recipe in study.recipes:
-                for seed in study.seeds:
-                    folder = paths.scores_dir(study.results_dir, model, recipe, task, seed)
-                    folders.append(folder)
-                    files += score_files(study, task, folder).values()
-    if sorted(map(str, score_dirs)) != sorted(folders):
+    folders = study_scores_dirs(study)
+    if sorted(map(str, score_dirs)) != sorted(folder for _, folder in folders):
         raise ValueError("the aggregate's inputs are not the study's scores folders")
-    return files
+    return [file for task, folder in folders for file in score_files(study, task, folder).values()]
