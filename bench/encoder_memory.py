@@ -82,7 +82,7 @@ def main() -> None:
     spec = study.tasks[task]
     refs = [r for r in (spec.train, spec.dev) if r is not None]
     needed = [paths.features(study.resources_dir, "e5-small", r.dataset, r.split) for r in refs]
-    needed += [paths.data(study.resources_dir, r.dataset) for r in refs]
+    needed += [paths.data(study.resources_dir, r.dataset, r.split) for r in refs]
     prepare(config, needed)
     init = paths.BASE_ENCODER.format(res=res, model="e5-small")
     print("before the job", memory(), flush=True)

@@ -35,12 +35,14 @@ def run_cell(config: dict, task: str, folder: Path) -> dict:
     res, out, model = study.resources_dir, study.results_dir, study.models[0]
     spec = study.tasks[task]
     corpus = config["models"][model]["pretrain"]["corpus"]
-    for dataset in {corpus, spec.train.dataset, spec.dev.dataset, spec.test.dataset}:
-        steps.prepare_data(config, dataset, paths.data(res, dataset))
+    for dataset, split in {(corpus, "train")} | {
+        (r.dataset, r.split) for r in (spec.train, spec.dev, spec.test)
+    }:
+        steps.prepare_data(config, dataset, split, paths.data(res, dataset, split))
     tokenizer = paths.TOKENIZER.format(res=res, model=model)
     encoder = paths.BASE_ENCODER.format(res=res, model=model)
-    steps.train_tokenizer(config, model, paths.data(res, corpus), tokenizer)
-    steps.pretrain(config, model, tokenizer, paths.data(res, corpus), encoder)
+    steps.train_tokenizer(config, model, paths.data(res, corpus, "train"), tokenizer)
+    steps.pretrain(config, model, tokenizer, paths.data(res, corpus, "train"), encoder)
     for ref in (spec.train, spec.dev, spec.test):
         feature_dir = paths.features(res, model, ref.dataset, ref.split)
         if not Path(feature_dir).is_dir():
@@ -49,7 +51,7 @@ def run_cell(config: dict, task: str, folder: Path) -> dict:
                 model,
                 ref.dataset,
                 ref.split,
-                paths.data(res, ref.dataset),
+                paths.data(res, ref.dataset, ref.split),
                 tokenizer,
                 feature_dir,
             )

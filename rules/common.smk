@@ -99,13 +99,26 @@ TRANSLATED_DATASETS = [
 ] or ["NONE"]
 
 
+def translated_split(wildcards):
+    return STUDY.datasets[wildcards.dataset]["source"].get("split", "train")
+
+
+def translation_source(wildcards):
+    """The source's split that a machine-translated dataset translates."""
+    source = STUDY.datasets[wildcards.dataset]["source"]
+    return paths.data(RES, source["from"], translated_split(wildcards))
+
+
 def translated_inputs(wildcards):
-    """A machine-translated dataset is assembled from its per-language shards."""
+    """A machine-translated split is assembled from its per-language shards (any other split
+    is the source's, copied)."""
     source = STUDY.datasets[wildcards.dataset]["source"]
     if source.get("kind") != "translate":
         return {}
+    if wildcards.split != translated_split(wildcards):
+        return {"source": paths.data(RES, source["from"], wildcards.split)}
     return {
-        "source": paths.data(RES, source["from"]),
+        "source": translation_source(wildcards),
         "shards": [
             paths.TRANSLATION.format(res=RES, dataset=wildcards.dataset, lang=lang)
             for lang in source["languages"]
@@ -117,8 +130,9 @@ def translated_args(wildcards, input):
     source = STUDY.datasets[wildcards.dataset]["source"]
     if source.get("kind") != "translate":
         return None
+    shards = input.get("shards", [])
     return {
-        "shards": dict(zip(source["languages"], input.shards)),
+        "shards": dict(zip(source["languages"], shards)),
         "source_dir": input.source,
     }
 
@@ -139,7 +153,7 @@ def feature_dirs(model, task, stage=None, splits=("train", "dev")):
 def data_dirs(task, splits=("train", "dev", "test")):
     spec = STUDY.tasks[task]
     refs = [getattr(spec, s) for s in splits]
-    return sorted({paths.data(RES, r.dataset) for r in refs if r is not None})
+    return sorted({paths.data(RES, r.dataset, r.split) for r in refs if r is not None})
 
 
 def stage_inputs(wildcards):
@@ -205,18 +219,7 @@ def summary_outputs():
 # Params that a step reads from the config, declared so that changing them reruns the step
 # (Snakemake's params rerun trigger); the steps themselves read the same values.
 def dataset_params(wildcards):
-    from xstilts.study.conventions import dataset_conventions
-
-    data = config.get("data") or {}
-    spec = STUDY.datasets[wildcards.dataset]
-    return {
-        "spec": spec,
-        "seed": data.get("seed"),
-        "size": (data.get("sizes") or {}).get(wildcards.dataset),
-        "needs": STUDY.dataset_needs(wildcards.dataset),
-        "release_root": STUDY.release_root,
-        "conventions": dataset_conventions(config, spec),
-    }
+    return steps.data_params(STUDY, wildcards.dataset, wildcards.split)
 
 
 def model_params(wildcards):
@@ -309,7 +312,8 @@ def aggregate_params():
 
 
 def corpus_dir(wildcards, key):
-    return paths.data(RES, config["models"][wildcards.model][key]["corpus"])
+    """A model's tokenizer or pretraining corpus: the training split of a text dataset."""
+    return paths.data(RES, config["models"][wildcards.model][key]["corpus"], "train")
 
 
 def cell(task):

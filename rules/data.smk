@@ -1,4 +1,5 @@
-# Datasets into the normalised on-disk form, then tokenised once per (model, dataset, split).
+# Datasets into the normalised on-disk form, one job per (dataset, split) so that a split's
+# settings (its languages) rerun only that split; then tokenised once per (model, dataset, split).
 
 
 localrules:
@@ -11,15 +12,16 @@ rule prepare_data:
         sources_ready,
         unpack(translated_inputs),
     output:
-        directory(paths.DATA.format(res=RES, dataset="{dataset}")),
+        directory(paths.DATA.format(res=RES, dataset="{dataset}", split="{split}")),
     log:
-        f"{RES}/logs/data/{{dataset}}.log",
+        f"{RES}/logs/data/{{dataset}}/{{split}}.log",
     params:
         settings=dataset_params,
     run:
         steps.prepare_data(
             config,
             wildcards.dataset,
+            wildcards.split,
             output[0],
             translated=translated_args(wildcards, input),
             log_path=log[0],
@@ -29,7 +31,7 @@ rule prepare_data:
 rule translate_shard:
     # One language of a machine-translated dataset: translate, translate back, chrF.
     input:
-        source=lambda wc: paths.data(RES, STUDY.datasets[wc.dataset]["source"]["from"]),
+        source=translation_source,
     output:
         paths.TRANSLATION.format(res=RES, dataset="{dataset}", lang="{lang}"),
     log:
@@ -42,7 +44,7 @@ rule translate_shard:
             == "transformers"
         ),
     params:
-        settings=dataset_params,
+        settings=lambda wc: steps.data_params(STUDY, wc.dataset, translated_split(wc)),
     run:
         steps.translate_shard(
             config,
@@ -56,7 +58,7 @@ rule translate_shard:
 
 rule tokenize:
     input:
-        data=paths.DATA.format(res=RES, dataset="{dataset}"),
+        data=paths.DATA.format(res=RES, dataset="{dataset}", split="{split}"),
         tokenizer=paths.TOKENIZER.format(res=RES, model="{model}"),
     output:
         directory(

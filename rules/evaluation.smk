@@ -20,7 +20,7 @@ for _task in STUDY.targets:
             features=paths.features(
                 RES, "{model}", _spec.test.dataset, _spec.test.split
             ),
-            data=paths.data(RES, _spec.test.dataset),
+            data=paths.data(RES, _spec.test.dataset, _spec.test.split),
         output:
             directory(f"{_cell}/predictions"),
         log:
@@ -45,7 +45,7 @@ for _task in STUDY.targets:
             model=trained_model_for(_task).format(
                 model="{model}", recipe="{recipe}", seed="{seed}"
             ),
-            data=paths.data(RES, _spec.test.dataset),
+            data=paths.data(RES, _spec.test.dataset, _spec.test.split),
         output:
             directory(f"{_cell}/scores"),
         log:

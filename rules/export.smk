@@ -13,7 +13,10 @@ rule export_cell:
         predictions=export_cell_dirs(paths.PREDICTIONS_DIR),
         scores=export_cell_dirs(paths.SCORES_DIR),
         data=sorted(
-            {paths.data(RES, STUDY.tasks[t].test.dataset) for t in STUDY.targets}
+            {
+                paths.data(RES, STUDY.tasks[t].test.dataset, STUDY.tasks[t].test.split)
+                for t in STUDY.targets
+            }
         ),
     output:
         directory(

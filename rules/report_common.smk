@@ -23,7 +23,7 @@ def examples_inputs(wildcards):
     return {
         "predictions": paths.PREDICTIONS_DIR.format(out=OUT, **wildcards),
         "scores": paths.SCORES_DIR.format(out=OUT, **wildcards),
-        "data": paths.data(RES, spec.test.dataset),
+        "data": paths.data(RES, spec.test.dataset, spec.test.split),
     }
 
 

@@ -110,11 +110,11 @@ def test_regenerated_data_must_match_the_archived_manifests(tmp_path):
         "source": {"kind": "synthetic", "generator_seed": 13},
         "files": {"en/test.parquet": "aa"},
     }
-    write_json(tmp_path / "data/toy-xnli/manifest.json", manifest)
-    assert data_problems(tmp_path, {"toy-xnli": manifest}) == []
+    write_json(tmp_path / "data/toy-xnli/test/manifest.json", manifest)
+    assert data_problems(tmp_path, {"toy-xnli/test": manifest}) == []
     other = {**manifest, "files": {"en/test.parquet": "bb"}}
-    assert data_problems(tmp_path, {"toy-xnli": other}) == [
-        "toy-xnli/en/test.parquet: sha256 aa, archived bb"
+    assert data_problems(tmp_path, {"toy-xnli/test": other}) == [
+        "toy-xnli/test/en/test.parquet: sha256 aa, archived bb"
     ]
     assert "no manifest for it" in data_problems(tmp_path, {})[0]
 
@@ -147,8 +147,8 @@ def test_crate_reads_back_as_a_workflow_run(tmp_path):
     root = _tree(tmp_path / "archive")
     (root / "workflow").mkdir()
     (root / "workflow/Snakefile").write_text("rule all:\n")
-    (root / "resources/data/toy-xnli").mkdir(parents=True)
-    write_json(root / "resources/data/toy-xnli/manifest.json", {"files": {}})
+    (root / "resources/data/toy-xnli/test").mkdir(parents=True)
+    write_json(root / "resources/data/toy-xnli/test/manifest.json", {"files": {}})
     (root / "CITATION.cff").write_text(
         yaml.safe_dump({"cff-version": "1.2.0", "title": "xstilts", "authors": [{"name": "Us"}]})
     )
@@ -164,7 +164,7 @@ def test_crate_reads_back_as_a_workflow_run(tmp_path):
             "start_time": "2026-01-01T00:00:00+00:00",
             "end_time": "2026-01-01T01:00:00+00:00",
             "config": "config/resolved.yaml",
-            "data_manifests": ["resources/data/toy-xnli/manifest.json"],
+            "data_manifests": ["resources/data/toy-xnli/test/manifest.json"],
             "summary_files": ["results/summary/table.md"],
             "datasets": {},
             "files": {},
@@ -178,7 +178,7 @@ def test_crate_reads_back_as_a_workflow_run(tmp_path):
     assert action["instrument"].id == "workflow/Snakefile"
     assert {e.id for e in action["object"]} == {
         "config/resolved.yaml",
-        "resources/data/toy-xnli/manifest.json",
+        "resources/data/toy-xnli/test/manifest.json",
     }
     assert "results/summary/table.md" in {e.id for e in action["result"]}
     profiles = {e.id for e in back.root_dataset["conformsTo"]}

@@ -80,7 +80,7 @@ def test_archive_holds_the_run_and_verifies(archived, study_run):
     assert "torch==2.13.0" in (archived / "environment/pip-freeze.txt").read_text()
     platform = json.loads((archived / "environment/platform.json").read_text())
     assert platform["torch"]["version"].startswith("2.13.0")
-    assert (archived / "resources/data/toy-xnli/manifest.json").is_file()
+    assert (archived / "resources/data/toy-xnli/test/manifest.json").is_file()
     assert list((archived / "results/logs").rglob("train.log"))
     assert list((archived / "logs/snakemake").glob("*.snakemake.log"))
 
@@ -109,7 +109,10 @@ def test_ro_crate_reads_back_as_a_workflow_run(archived):
     (run,) = crate.get_by_type("CreateAction")
     assert run["instrument"] is workflow
     objects = {e.id for e in run["object"]}
-    assert "config/resolved.yaml" in objects and "resources/data/toy-xnli/manifest.json" in objects
+    assert (
+        "config/resolved.yaml" in objects
+        and "resources/data/toy-xnli/test/manifest.json" in objects
+    )
     assert {"results/", "results/summary/table.md"} <= {e.id for e in run["result"]}
     assert run in crate.root_dataset["mentions"]
     assert {e.id for e in crate.root_dataset["conformsTo"]} == {
@@ -131,7 +134,7 @@ def test_every_cell_is_tied_to_its_config_code_data_and_model(archived):
         # documentation or tests were committed between the run and the archive)
         commit = row["code_version"].removesuffix("-dirty")
         assert commit == head or same_workflow_code(commit), row["cell"]
-        manifest = identities["data"][row["test_dataset"]]["files"]
+        manifest = identities["data"][f"{row['test_dataset']}/test"]["files"]
         assert row["data_file_sha256"] == manifest[f"{row['language']}/test.parquet"]
         model = identities["models"][row["model_dir"]]
         assert row["model_weights_sha256"] == model["weights_sha256"]

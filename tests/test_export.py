@@ -109,7 +109,7 @@ def study(tmp_path_factory):
     study = Study(config)
     for task in study.targets:
         spec = study.tasks[task]
-        data_dir = Path(paths.data(study.resources_dir, spec.test.dataset))
+        data_dir = Path(paths.data(study.resources_dir, spec.test.dataset, spec.test.split))
         where = {**CELL, "out": study.results_dir, "task": task}
         for lang in study.test_languages(task):
             records = synthetic.generate(spec.test.dataset, lang, "test", seed=13)
@@ -206,7 +206,7 @@ def test_files_read_back_the_official_way_give_the_score_files(exported):
 
 
 def test_tatoeba_lines_follow_xtremes_sorted_english(study, exported):
-    data = Path(paths.data(study.resources_dir, "toy-tatoeba"))
+    data = Path(paths.data(study.resources_dir, "toy-tatoeba", "test"))
     from xstilts.data.store import read_rows
 
     english = [c["text"] for c in read_rows(data, "xa", "test", candidates=True)]
@@ -229,7 +229,7 @@ def test_unexportable_predictions_are_named(study, tmp_path):
     from xstilts.evaluation import export
 
     udpos = study.tasks["toy-udpos"]
-    data = paths.data(study.resources_dir, "toy-udpos")
+    data = paths.data(study.resources_dir, "toy-udpos", "test")
     gold = gold_for(udpos, data, "en", "test")
     rows = [{"id": i, "prediction": tags} for i, tags in gold.items()]
     first = next(iter(gold))
@@ -239,7 +239,7 @@ def test_unexportable_predictions_are_named(study, tmp_path):
     with pytest.raises(ExportError, match="no prediction for 1 of"):
         export.task_files(udpos, "tags", data, "test", "en", rows[1:], "f.jsonl")
     tatoeba = study.tasks["toy-tatoeba"]
-    data = paths.data(study.resources_dir, "toy-tatoeba")
+    data = paths.data(study.resources_dir, "toy-tatoeba", "test")
     gold = gold_for(tatoeba, data, "xa", "test")
     forward = [{"id": i, "direction": "xx-en", "prediction": g} for i, g in gold.items()]
     with pytest.raises(ExportError, match="direction: en-xx or both"):

@@ -934,10 +934,12 @@ def test_source_problems_lists_missing_release_files(tmp_path):
     assert len(problems) == 2 + 9  # XNLI, COPA, Social IQa and CCG are all there
     assert not (tmp_path / "resources").exists()  # nothing ran
 
-    # A dataset already prepared is not checked again.
-    (tmp_path / "resources/data/mnli").mkdir(parents=True)
-    (tmp_path / "resources/data/mnli/manifest.json").write_text("{}")
-    assert not any("mnli" in p for p in sources.source_problems(study))
+    # A dataset split already prepared is not checked again; the others still are.
+    for split in ("dev", "train"):
+        (tmp_path / f"resources/data/mnli/{split}").mkdir(parents=True)
+        (tmp_path / f"resources/data/mnli/{split}/manifest.json").write_text("{}")
+        unchecked = not any("'mnli'" in p for p in sources.source_problems(study))
+        assert unchecked == (split == "train"), split
 
 
 def test_source_problems_under_the_hub_names_ccg_and_unpinned_ids(tmp_path):

@@ -45,10 +45,13 @@ def test_every_language_of_the_subset_is_scored_and_no_other(real_run):
     )
     retrieval = e5[e5["task"] == "tatoeba"].set_index("language")["score"]
     assert (retrieval >= 60).all(), retrieval  # every script, not only Latin
-    prepared = sorted(
-        p.name for p in (real_run / "resources-real/data/panx").iterdir() if p.is_dir()
-    )
-    assert prepared == ["ar", "de", "en", "es", "hi", "ru", "zh"]
+
+    def prepared(split):
+        folder = real_run / "resources-real/data/panx" / split
+        return sorted(p.name for p in folder.iterdir() if p.is_dir())
+
+    assert prepared("test") == ["ar", "de", "en", "es", "hi", "ru", "zh"]
+    assert prepared("train") == prepared("dev") == ["en"]
 
 
 def test_conversion_and_prefixes_are_recorded(real_run):

@@ -43,16 +43,17 @@ def test_table_has_every_real_target(release_run):
 
 def test_manifests_record_the_release_files_read(release_run):
     root = release_run / "release"
-    for dataset, some_file in [
-        ("xnli", "XNLI-1.0/xnli.test.tsv"),
-        ("mnli", "train.tsv"),
-        ("udpos", "ud-treebanks-v2.5/UD_Xa-Toy/xa_toy-ud-test.conllu"),
-        ("tatoeba", "tatoeba.xaa-eng.eng"),
-        ("siqa", "train-labels.lst"),
+    for dataset, split, some_file in [
+        ("xnli", "test", "XNLI-1.0/xnli.test.tsv"),
+        ("mnli", "train", "train.tsv"),
+        ("udpos", "test", "ud-treebanks-v2.5/UD_Xa-Toy/xa_toy-ud-test.conllu"),
+        ("tatoeba", "test", "tatoeba.xaa-eng.eng"),
+        ("siqa", "train", "train-labels.lst"),
     ]:
         manifest = json.loads(
-            (release_run / f"resources-release/data/{dataset}/manifest.json").read_text()
+            (release_run / f"resources-release/data/{dataset}/{split}/manifest.json").read_text()
         )
+        assert manifest["split"] == split
         source = manifest["source"]
         assert source["kind"] == "release", dataset
         folder = release_run / source["root"]  # relative to the working directory

@@ -195,7 +195,7 @@ def _documented_forcerun() -> list[str]:
     return shlex.split(forced[0])
 
 
-def _dry_run_jobs(command: list[str], workdir: Path) -> dict[str, int]:
+def _dry_run_jobs(command: list[str], workdir: Path, configfile=ROOT / CONFIG) -> dict[str, int]:
     """Snakemake's dry-run job table of `command` run on the test config in `workdir`."""
     result = subprocess.run(
         [
@@ -205,7 +205,7 @@ def _dry_run_jobs(command: list[str], workdir: Path) -> dict[str, int]:
             "--directory",
             str(workdir),
             "--configfile",
-            str(ROOT / CONFIG),
+            str(configfile),
             "--dry-run",
         ],
         capture_output=True,
@@ -285,10 +285,12 @@ def test_a_prediction_file_with_missing_lines_is_not_scored(study_run):
 def test_an_altered_test_file_is_refused_and_regenerated(study_run):
     import datasets
 
-    data = study_run / "resources-test/data/toy-xnli"
+    data = study_run / "resources-test/data/toy-xnli/test"
     test_file = data / "xa/test.parquet"
     score = study_run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1/scores/xa.json"
     before = json.loads(score.read_text())
+    weights = score.parent.parent / "model/model.safetensors"
+    trained = weights.stat().st_mtime_ns
     rows = datasets.Dataset.from_parquet(str(test_file)).to_list()
     rows[0]["label"] = (rows[0]["label"] + 1) % 3  # one altered gold label, a valid file
     datasets.Dataset.from_list(rows).to_parquet(str(test_file))
@@ -296,11 +298,13 @@ def test_an_altered_test_file_is_refused_and_regenerated(study_run):
     output = _failing(study_run, target, "--forcerun", "score_toy_xnli")
     assert str(test_file.relative_to(study_run)) in output, output[-4000:]
     assert "was recorded when it was written" in output or "were written" in output
-    assert _advised_force(output) == "resources-test/data/toy-xnli"
+    assert _advised_force(output) == "resources-test/data/toy-xnli/test"
     snakemake(study_run, "--force", _advised_force(output))
     snakemake(study_run, target)
+    # only the test split was prepared again: the model trained on train/dev is kept
+    assert weights.stat().st_mtime_ns == trained
     after = json.loads(score.read_text())
-    assert after["metrics"] == before["metrics"]  # regenerated data, retrained: same numbers
+    assert after["metrics"] == before["metrics"]  # regenerated test data: same numbers
     assert after["provenance"]["data_file_sha256"] == before["provenance"]["data_file_sha256"]
 
 
@@ -345,6 +349,27 @@ def test_settings_that_change_results_rerun_the_steps_that_read_them(study_run, 
         assert "aggregate" in result.stdout, (name, result.stdout[-1500:])
         if name == "category":
             assert "score_toy_xnli" in result.stdout  # score files record the category
+
+
+def test_a_narrower_test_language_list_retrains_nothing(study_run, tmp_path):
+    """Test languages are the test split's setting only (one data folder per split): fewer of
+    them re-predict and re-score the task's models and retrain none (before, the dataset was
+    prepared again and every target model of the task retrained)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / CONFIG).read_text())
+    config["languages"] = {"toy-xnli": ["en", "xa"]}
+    path = tmp_path / "narrower.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    jobs = _dry_run_jobs([SNAKEMAKE, "all"], study_run, path)
+    models = jobs["predict_toy_xnli"]
+    assert (
+        models
+        == jobs["score_toy_xnli"]
+        == len(list(study_run.glob("results-test/*/*/toy-xnli/seed*/model")))
+    )
+    assert not {"prepare_data", "tokenize", "train_target", "train_stage"} & set(jobs), jobs
+    assert not any(rule.startswith(("predict", "score")) and "xnli" not in rule for rule in jobs)
 
 
 def test_every_job_records_its_real_time(study_run):

@@ -1,6 +1,6 @@
 """The path templates: the experiment's coordinates spelled out as files and folders.
 
-    {res}/data/{dataset}/                                   normalised dataset (+ manifest.json)
+    {res}/data/{dataset}/{split}/{lang}/{split}.parquet     normalised split (+ manifest.json)
     {res}/translations/{dataset}/{lang}.jsonl               machine-translated shard (+ chrF)
     {res}/models/{model}/tokenizer/                         tokenizer (trained or fetched)
     {res}/models/{model}/encoder/                           starting encoder (pretrained or fetched)
@@ -17,7 +17,10 @@ A chain is nested stage names (pawsx/mnli), so recipes sharing a prefix share it
 
 from __future__ import annotations
 
-DATA = "{res}/data/{dataset}"
+# One folder per split, each made by its own job: what a split holds depends only on the
+# settings of that split (a test language added prepares the test split again, and no model is
+# retrained). Inside, the store's layout (xstilts.data.store): {lang}/{split}.parquet.
+DATA = "{res}/data/{dataset}/{split}"
 TRANSLATION = "{res}/translations/{dataset}/{lang}.jsonl"
 TOKENIZER = "{res}/models/{model}/tokenizer"
 BASE_ENCODER = "{res}/models/{model}/encoder"
@@ -36,8 +39,8 @@ SUMMARY = "{out}/summary/{name}"
 EXPORT = "{out}/export/{model}/{recipe}/seed{seed}"
 
 
-def data(res: str, dataset: str) -> str:
-    return DATA.format(res=res, dataset=dataset)
+def data(res: str, dataset: str, split: str) -> str:
+    return DATA.format(res=res, dataset=dataset, split=split)
 
 
 def features(res: str, model: str, dataset: str, split: str) -> str:

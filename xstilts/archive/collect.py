@@ -192,17 +192,15 @@ def check_run(study: Study, root: Path, rows: list[dict], models: dict[str, dict
                 f"{where}: produced with config hash {row['config_hash']}, the config hashes to "
                 f"{study.hash}"
             )
-        dataset = row["test_dataset"]
-        if dataset not in manifests:
-            manifests[dataset] = read_json(
-                root / paths.data(study.resources_dir, dataset) / "manifest.json"
-            )
         split = study.tasks[row["task"]].test.split
-        expected = manifests[dataset]["files"].get(f"{row['language']}/{split}.parquet")
+        folder = paths.data(study.resources_dir, row["test_dataset"], split)
+        if folder not in manifests:
+            manifests[folder] = read_json(root / folder / "manifest.json")
+        expected = manifests[folder]["files"].get(f"{row['language']}/{split}.parquet")
         if row["data_file_sha256"] != expected:
             problems.append(
                 f"{where}: scored against test data {row['data_file_sha256']}, but "
-                f"{paths.data(study.resources_dir, dataset)}/manifest.json has {expected}"
+                f"{folder}/manifest.json has {expected}"
             )
     for path, entry in models.items():
         trained_with = (entry.get("metadata") or {}).get("config_hash")

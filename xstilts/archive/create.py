@@ -63,7 +63,7 @@ RESULT_GLOBS = (
     "*/*/*/seed*/logs/*",
 )
 RESOURCE_GLOBS = (
-    "data/*/manifest.json",
+    "data/*/*/manifest.json",
     "features/**/manifest.json",
     "models/*/*/xstilts.json",
     "models/*/*/config.json",
@@ -311,10 +311,10 @@ def _write_archive(
     write_json(tmp / "environment/run-environments.json", _run_environments(models, records))
     # identities: per cell, and the models and data behind them
     write_text(tmp / "identities/cells.csv", _csv(rows))
-    data = {
-        p.parent.name: read_json(p)
-        for p in sorted((root / study.resources_dir / "data").glob("*/manifest.json"))
-        if p.parent.name in study.datasets_used()
+    data = {  # keyed dataset/split, as the folders (paths.DATA)
+        f"{p.parent.parent.name}/{p.parent.name}": read_json(p)
+        for p in sorted((root / study.resources_dir / "data").glob("*/*/manifest.json"))
+        if p.parent.parent.name in study.datasets_used()
     }
     write_json(
         tmp / "identities/identities.json",

@@ -97,10 +97,11 @@ def _snakemake(snakefile: Path, workdir: Path, targets: list[str], cores: int, e
 
 
 def data_problems(resources: Path, archived: dict) -> list[str]:
-    """Regenerated datasets whose files or source differ from the archived manifests."""
+    """Regenerated dataset splits whose files or source differ from the archived manifests
+    (`archived`: keyed dataset/split)."""
     problems = []
-    for manifest in sorted((resources / "data").glob("*/manifest.json")):
-        name = manifest.parent.name
+    for manifest in sorted((resources / "data").glob("*/*/manifest.json")):
+        name = f"{manifest.parent.parent.name}/{manifest.parent.name}"
         fresh = read_json(manifest)
         if name not in archived:
             problems.append(f"{name}: regenerated, but the archive has no manifest for it")
@@ -114,7 +115,7 @@ def data_problems(resources: Path, archived: dict) -> list[str]:
                 )
         if fresh["source"] != expected["source"]:
             problems.append(f"{name}: source {fresh['source']} differs from the archived one")
-    if not any((resources / "data").glob("*/manifest.json")):
+    if not any((resources / "data").glob("*/*/manifest.json")):
         problems.append(f"{resources}/data: no dataset was prepared")
     return problems
 

@@ -19,8 +19,9 @@ from xstilts.io import atomic_dir, sha256_file
 
 
 def prepare_synthetic(
-    name: str, out_dir: Path, seed: int, sizes: dict[str, int] | None = None
+    name: str, out_dir: Path, seed: int, sizes: dict[str, int] | None = None, split: str = ""
 ) -> dict:
+    """The generator's records of one split (every split when `split` is empty)."""
     from xstilts.data import synthetic
 
     if name not in synthetic.DATASETS:
@@ -28,18 +29,20 @@ def prepare_synthetic(
             f"dataset {name!r} is not made by the embedded generator; known: {', '.join(synthetic.DATASETS)}"
         )
     info = synthetic.DATASETS[name]
+    if split and split not in info["splits"]:
+        raise DataError(
+            f"dataset {name!r} has no split {split!r}; the generator makes: {', '.join(info['splits'])}"
+        )
     size = (sizes or {}).get(name)
-    files = []
-    for split, langs in info["splits"].items():
+    for part, langs in ({split: info["splits"][split]} if split else info["splits"]).items():
         for lang in langs:
-            records = synthetic.generate(name, lang, split, seed=seed, size=size)
-            check_records(records, info["schema"], f"{name}/{lang}/{split}")
+            records = synthetic.generate(name, lang, part, seed=seed, size=size)
+            check_records(records, info["schema"], f"{name}/{lang}/{part}")
             (out_dir / lang).mkdir(parents=True, exist_ok=True)
-            _write_records(records, out_dir / lang / f"{split}.parquet")
-            files.append(f"{lang}/{split}.parquet")
-            if info["schema"] == "retrieval" and split != "train":
-                candidates = synthetic.generate_candidates(name, lang, split, seed=seed, size=size)
-                _write_records(candidates, out_dir / lang / f"{split}.candidates.parquet")
+            _write_records(records, out_dir / lang / f"{part}.parquet")
+            if info["schema"] == "retrieval" and part != "train":
+                candidates = synthetic.generate_candidates(name, lang, part, seed=seed, size=size)
+                _write_records(candidates, out_dir / lang / f"{part}.candidates.parquet")
     return {
         "kind": "synthetic",
         "generator_seed": seed,
@@ -155,6 +158,19 @@ def _entities(source: dict, root, inputs: dict) -> list[dict]:
     return readers.hub_rows({**source, **entities}, entities.get("split", "train"), "en", inputs)
 
 
+def split_needs(source: dict, needs: dict[str, list[str]], split: str) -> dict[str, list[str]]:
+    """The part of a dataset's {split: languages} that one split's records depend on: its own
+    languages, and the languages of a split held out of it (those records leave it). A split
+    held out of another depends only on its own languages: membership is a hash of the id."""
+    if split not in needs:
+        raise DataError(f"the study reads no {split!r} split; it reads: {', '.join(needs)}")
+    out = {split: list(needs[split])}
+    for held, rule in (source.get("holdout") or {}).items():
+        if rule["from"] == split and held in needs:
+            out[held] = list(needs[held])
+    return out
+
+
 def prepare_external(
     name: str,
     spec: dict,
@@ -163,9 +179,11 @@ def prepare_external(
     needs: dict[str, list[str]],
     root=None,
     conventions: dict | None = None,
+    split: str = "",
 ) -> dict:
     """Release files (`kind: release`, under `root`) or the hub (`kind: hub`, a download on
-    the submit host) into the normalised form. `needs`: {split: languages} the study reads.
+    the submit host) into the normalised form. `needs`: {split: languages} the study reads;
+    only `split` is written when given (the others in `needs` are read to hold one out of it).
     `conventions`: the ones that apply to this dataset (xstilts.study.conventions), recorded."""
     from xstilts.study.registry import hub_ids_of
 
@@ -176,6 +194,7 @@ def prepare_external(
             f"dataset {name!r}: release folder {root} does not exist; "
             + (source.get("note") or "put the original release files there")
         )
+    writing = split  # the loops below name their own split
     counts: dict[str, dict[str, int]] = {}
     inputs: dict[str, str] = {}
     holdout = source.get("holdout") or {}
@@ -200,7 +219,7 @@ def prepare_external(
             built[(split, lang)] = (held, None)
             built[(rule["from"], lang)] = (kept, None)
     for (split, lang), (records, candidates) in built.items():
-        if split not in needs or lang not in needs[split]:
+        if split not in needs or lang not in needs[split] or writing not in ("", split):
             continue  # read only to hold a dev set out of it
         check_records(records, spec["schema"], f"{name}/{lang}/{split}")
         (out_dir / lang).mkdir(parents=True, exist_ok=True)
@@ -256,8 +275,10 @@ def prepare_dataset(
     release_root: str | Path | None = None,
     translated: dict | None = None,
     conventions: dict | None = None,
+    split: str = "",
 ) -> None:
-    """Write dataset `name` in normalised form into `out_dir` atomically, with a manifest.
+    """Write dataset `name` in normalised form into `out_dir` atomically, with a manifest:
+    the one `split` when given (the workflow's data folders: paths.DATA), else every split.
     `spec["source"]` is the resolved source (registry.resolve_source); `conventions` the
     preprocessing conventions that apply to it (xstilts.study.conventions.dataset_conventions)."""
     from xstilts.study.conventions import dataset_conventions
@@ -268,16 +289,17 @@ def prepare_dataset(
         conventions = dataset_conventions({}, spec)
     with atomic_dir(out_dir) as tmp:
         if kind == "synthetic":
-            provenance = prepare_synthetic(name, tmp, seed, sizes)
+            provenance = prepare_synthetic(name, tmp, seed, sizes, split)
         elif kind in ("hub", "release"):
             root = None
             if kind == "release":
                 root = Path(source.get("root") or name)
                 if not root.is_absolute() and release_root is not None:
                     root = Path(release_root) / root
-            provenance = prepare_external(name, spec, source, tmp, needs or {}, root, conventions)
+            needs = split_needs(source, needs or {}, split) if split else needs or {}
+            provenance = prepare_external(name, spec, source, tmp, needs, root, conventions, split)
         elif kind == "translate":
-            provenance = prepare_translated(name, spec, tmp, **(translated or {}))
+            provenance = prepare_translated(name, spec, tmp, split=split, **(translated or {}))
         elif kind == "unavailable":
             raise DataError(f"dataset {name!r}: {source.get('note', 'no source is available')}")
         else:
@@ -285,28 +307,40 @@ def prepare_dataset(
                 f"dataset {name!r}: source kind {kind!r} is not supported; "
                 "allowed: synthetic, hub, release"
             )
-        write_manifest(tmp, name, spec["schema"], provenance)
+        extra = {"split": split} if split else {}
+        write_manifest(tmp, name, spec["schema"], provenance, **extra)
 
 
 def prepare_translated(
-    name: str, spec: dict, out_dir: Path, shards: dict[str, str], source_dir: str
+    name: str,
+    spec: dict,
+    out_dir: Path,
+    source_dir: str,
+    shards: dict[str, str] | None = None,
+    split: str = "",
 ) -> dict:
-    """A machine-translated dataset: the source's English split as it is, plus each language's
-    shard filtered by round-trip chrF; the source's dev sets are copied (English selection).
-    The kept fraction and chrF distribution per language go into the manifest."""
+    """A machine-translated split: the source's English split as it is, plus each language's
+    shard filtered by round-trip chrF; any other split (dev: English selection) is the source's,
+    copied. `source_dir` is the source's folder of that split (paths.DATA). The kept fraction
+    and chrF distribution per language go into the manifest."""
     from xstilts.data.translate import filter_shard
     from xstilts.io import read_jsonl
 
     source = spec["source"]
-    split = source.get("split", "train")
-    english = read_rows(source_dir, "en", split)
+    translated = source.get("split", "train")
     (out_dir / "en").mkdir(parents=True, exist_ok=True)
+    provenance = {"kind": "translate", "from": source["from"], "split": translated}
+    if split and split != translated:  # English, unchanged
+        _write_records(read_rows(source_dir, "en", split), out_dir / "en" / f"{split}.parquet")
+        return {**provenance, "copied": split, "source_manifest": read_manifest(source_dir)}
+    whole, split = not split, translated
+    english = read_rows(source_dir, "en", split)
     _write_records(english, out_dir / "en" / f"{split}.parquet")
-    for path in sorted(Path(source_dir).glob("en/*.parquet")):
-        if path.stem != split:  # dev (and test) splits: English, unchanged
+    for path in sorted(Path(source_dir).glob("en/*.parquet")) if whole else ():
+        if path.stem != split:  # the whole dataset in one folder: its other splits, copied
             _write_records(read_rows(source_dir, "en", path.stem), out_dir / "en" / path.name)
     stats = {}
-    for lang, shard in shards.items():
+    for lang, shard in (shards or {}).items():
         kept, stats[lang] = filter_shard(read_jsonl(shard), source.get("min_chrf", 0.0))
         if not kept:
             raise DataError(
@@ -317,9 +351,7 @@ def prepare_translated(
         (out_dir / lang).mkdir(parents=True, exist_ok=True)
         _write_records(kept, out_dir / lang / f"{split}.parquet")
     return {
-        "kind": "translate",
-        "from": source["from"],
-        "split": split,
+        **provenance,
         "translator": source["translator"],
         "min_chrf": source.get("min_chrf", 0.0),
         "chrf_filter": stats,

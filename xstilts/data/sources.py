@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xstilts import paths
+
 
 def source_problems(study) -> list[str]:
     """What would stop the study's data steps, found before any job runs: datasets that can't
     be had (CCG is licensed), missing release files, unpinned hub ids, missing label files.
-    Datasets already prepared are not checked again."""
+    Dataset splits already prepared are not checked again."""
     from xstilts.data import readers, ud
     from xstilts.study.conventions import value
 
@@ -16,7 +18,8 @@ def source_problems(study) -> list[str]:
     pins = (study.config.get("data") or {}).get("hub_revisions") or {}
     for name in study.datasets_used():
         spec = study.datasets[name]
-        if (Path(study.resources_dir) / "data" / name / "manifest.json").is_file():
+        needs = unprepared_needs(study, name)
+        if study.dataset_needs(name) and not needs:
             continue
         source = spec["source"]
         kind = source.get("kind")
@@ -40,7 +43,7 @@ def source_problems(study) -> list[str]:
             root = Path(source.get("root") or name)
             if not root.is_absolute():
                 root = (Path(study.release_root or ".") / root).resolve()
-            for split, langs in study.dataset_needs(name).items():
+            for split, langs in needs.items():
                 for lang in langs:
                     for part in readers.for_language(source, lang):
                         if split not in (part.get("files") or {}):
@@ -56,7 +59,7 @@ def source_problems(study) -> list[str]:
                             if not path.is_file():
                                 problems.append(f"dataset {name!r}: missing release file {path}")
         elif kind == "hub":
-            for lang in sorted({lang for ls in study.dataset_needs(name).values() for lang in ls}):
+            for lang in sorted({lang for ls in needs.values() for lang in ls}):
                 for part in readers.for_language(source, lang):
                     try:
                         readers.pinned_revision(part)
@@ -77,3 +80,16 @@ def source_problems(study) -> list[str]:
                 f"task {task!r}: label set file {Path(study.release_root or '.') / spec.extra['labels_file']} is missing"
             )
     return list(dict.fromkeys(problems))
+
+
+def unprepared_needs(study, dataset: str) -> dict[str, list[str]]:
+    """{split: languages} of the dataset's splits that have no prepared folder yet; a split held
+    out of another (TyDiQA's dev) is listed under that one, whose files it is read from."""
+    holdout = study.datasets[dataset]["source"].get("holdout") or {}
+    needs: dict[str, dict[str, None]] = {}
+    for split, langs in study.dataset_needs(dataset).items():
+        if (Path(paths.data(study.resources_dir, dataset, split)) / "manifest.json").is_file():
+            continue
+        read_from = (holdout.get(split) or {}).get("from", split)
+        needs.setdefault(read_from, {}).update(dict.fromkeys(langs))
+    return {split: list(langs) for split, langs in needs.items()}

@@ -1,9 +1,10 @@
 """The normalised on-disk form of a dataset, and reading it back.
 
 Layout: {data_dir}/{lang}/{split}.parquet, plus {split}.candidates.parquet for retrieval
-evaluation splits, plus manifest.json (source, revision, checksums). Every source ends in this
-form (xstilts.data.prepare writes it) and every later step reads it through `load_split` or
-`read_rows`.
+evaluation splits, plus manifest.json (source, revision, checksums). The workflow's data folders
+(xstilts.paths.DATA) hold one split each; a folder may also hold a whole dataset. Every source
+ends in this form (xstilts.data.prepare writes it) and every later step reads it through
+`load_split` or `read_rows`.
 """
 
 from __future__ import annotations

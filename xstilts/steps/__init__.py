@@ -12,7 +12,13 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from xstilts.steps.data import feature_params, prepare_data, tokenize, translate_shard  # noqa: E402
+from xstilts.steps.data import (  # noqa: E402
+    data_params,
+    feature_params,
+    prepare_data,
+    tokenize,
+    translate_shard,
+)
 from xstilts.steps.evaluation import (  # noqa: E402
     predict,
     score,
@@ -51,6 +57,7 @@ __all__ = [
     "tables",
     "training_curves",
     "convert_model",
+    "data_params",
     "feature_params",
     "fetch_model",
     "log",

@@ -36,24 +36,47 @@ def translate_shard(config: dict, dataset: str, lang: str, source_dir: str, out_
 
 
 @step
-def prepare_data(config: dict, dataset: str, out_dir: str, translated: dict | None = None) -> None:
+def prepare_data(
+    config: dict, dataset: str, split: str, out_dir: str, translated: dict | None = None
+) -> None:
+    """One split of a dataset (paths.DATA), from what that split depends on (data_params)."""
     from xstilts.data.prepare import prepare_dataset
-    from xstilts.study.conventions import dataset_conventions
 
-    study = Study(config)
-    data_cfg = config.get("data") or {}
+    settings = data_params(Study(config), dataset, split)
     prepare_dataset(
         dataset,
-        study.datasets[dataset],
+        settings["spec"],
         out_dir,
-        seed=data_cfg.get("seed", 13),
-        sizes=data_cfg.get("sizes"),
-        needs=study.dataset_needs(dataset),
-        release_root=study.release_root,
+        seed=settings["seed"],
+        sizes={dataset: settings["size"]} if settings["size"] else None,
+        needs=settings["needs"],
+        release_root=settings["release_root"],
         translated=translated,
-        conventions=dataset_conventions(config, study.datasets[dataset]),
+        conventions=settings["conventions"],
+        split=split,
     )
-    log(f"prepared {dataset} -> {out_dir}")
+    log(f"prepared {dataset}/{split} -> {out_dir}")
+
+
+def data_params(study: Study, dataset: str, split: str) -> dict:
+    """What one split of a dataset depends on: the prepare rule's params, so a change reruns
+    that split's job and no other (another split's languages are not among them)."""
+    from xstilts.data.prepare import split_needs
+    from xstilts.study.conventions import dataset_conventions
+
+    data = study.config.get("data") or {}
+    spec = study.datasets[dataset]
+    external = spec["source"].get("kind") in ("hub", "release")  # what they read is chosen
+    return {
+        "spec": spec,
+        "seed": data.get("seed", 13),
+        "size": (data.get("sizes") or {}).get(dataset),
+        "needs": split_needs(spec["source"], study.dataset_needs(dataset), split)
+        if external
+        else None,
+        "release_root": study.release_root,
+        "conventions": dataset_conventions(study.config, spec),
+    }
 
 
 def _task_using(study: Study, dataset: str):

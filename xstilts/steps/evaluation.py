@@ -47,7 +47,7 @@ def predict(config: dict, cell: dict, model_dir: str, out_dir: str) -> None:
         spec,
         params,
         paths.features(res, model, spec.test.dataset, spec.test.split),
-        paths.data(res, spec.test.dataset),
+        paths.data(res, spec.test.dataset, spec.test.split),
         spec.test.split,
         langs,
         pad_id,
@@ -100,7 +100,7 @@ def score_context(study: Study, task: str, model_dir: str) -> dict:
     from xstilts.study.conventions import feature_conventions
 
     spec = study.tasks[task]
-    data_root = paths.data(study.resources_dir, spec.test.dataset)
+    data_root = paths.data(study.resources_dir, spec.test.dataset, spec.test.split)
     source = read_manifest(data_root)["source"]
     return {
         "data_root": data_root,

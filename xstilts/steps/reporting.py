@@ -32,7 +32,7 @@ def export(config: dict, cell: dict, out_dir: str) -> None:
         spec = study.tasks[task]
         where = {**cell, "out": study.results_dir, "task": task}
         inputs[task] = {
-            "data": paths.data(study.resources_dir, spec.test.dataset),
+            "data": paths.data(study.resources_dir, spec.test.dataset, spec.test.split),
             "predictions": prediction_files(study, task, paths.PREDICTIONS_DIR.format(**where)),
             "scores": score_files(study, task, paths.SCORES_DIR.format(**where)),
         }

@@ -25,7 +25,7 @@ def _train_task(study: Study, model: str, task: str, stage: str | None):
         params=study.task_params(task, stage),
         train_dirs=[train_root / lang for lang in languages],
         dev_feature_root=Path(paths.features(res, model, dev.dataset, dev.split)) if dev else None,
-        dev_data_root=Path(paths.data(res, dev.dataset)) if dev else None,
+        dev_data_root=Path(paths.data(res, dev.dataset, dev.split)) if dev else None,
         languages=languages,
     )
 

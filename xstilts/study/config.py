@@ -614,6 +614,11 @@ class Study:
             add(spec.dev, spec.dev.languages if spec.dev else ())
             if spec.test is not None:
                 add(spec.test, self.test_languages(task) if task in self.targets else ())
+        for name in self.datasets_used():  # a machine-translated split is its source's English
+            source = self.datasets[name]["source"]
+            if source.get("kind") == "translate" and source["from"] == dataset:
+                for split in self.dataset_needs(name):
+                    needs.setdefault(split, {})["en"] = None
         return {split: list(langs) for split, langs in needs.items()}
 
     def _stage_training_languages(self) -> dict[str, dict[str, None]]:
