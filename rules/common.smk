@@ -217,9 +217,14 @@ def summary_outputs():
 
 
 # Params that a step reads from the config, declared so that changing them reruns the step
-# (Snakemake's params rerun trigger); the steps themselves read the same values.
+# (Snakemake's params rerun trigger); the steps themselves read the same values. The data,
+# model, training and evaluation settings go through steps.rule_settings (mappings' keys
+# sorted), so that keys listed in another order rerun none of these jobs; the reporting rules'
+# mappings keep their order, which is the tables' order.
 def dataset_params(wildcards):
-    return steps.data_params(STUDY, wildcards.dataset, wildcards.split)
+    return steps.rule_settings(
+        steps.data_params(STUDY, wildcards.dataset, wildcards.split)
+    )
 
 
 def model_params(wildcards):
@@ -230,7 +235,7 @@ def model_params(wildcards):
         if k != "input_prefix"
     }
     pins = (config.get("data") or {}).get("hub_revisions") or {}
-    return {"spec": spec, "pin": pins.get(spec.get("id"))}
+    return steps.rule_settings({"spec": spec, "pin": pins.get(spec.get("id"))})
 
 
 def pretrain_params(wildcards):
@@ -240,7 +245,9 @@ def pretrain_params(wildcards):
 
 
 def feature_params(wildcards):
-    return steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
+    return steps.rule_settings(
+        steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
+    )
 
 
 def task_spec(task):
@@ -251,45 +258,55 @@ def stage_params(wildcards):
     chain = wildcards.chain.split("/")
     stage = chain[-1]
     tasks = STUDY.stage(stage)["tasks"]
-    return {
-        "stage": STUDY.stage_params(stage),
-        "sampling": STUDY.sampling(stage),
-        "tasks": {t: STUDY.task_params(t, stage) for t in tasks},
-        "specs": {t: task_spec(t) for t in tasks},
-        "languages": {t: STUDY.stage_languages(stage, t) for t in tasks},
-    }
+    return steps.rule_settings(
+        {
+            # the order of a multi-task stage's heads and sampled units
+            "task_order": list(tasks),
+            "stage": STUDY.stage_params(stage),
+            "sampling": STUDY.sampling(stage),
+            "tasks": {t: STUDY.task_params(t, stage) for t in tasks},
+            "specs": {t: task_spec(t) for t in tasks},
+            "languages": {t: STUDY.stage_languages(stage, t) for t in tasks},
+        }
+    )
 
 
 def target_params(wildcards):
     task = wildcards.task
-    return {
-        "run": STUDY.target_params(task),
-        "task": STUDY.task_params(task),
-        "spec": task_spec(task),
-    }
+    return steps.rule_settings(
+        {
+            "run": STUDY.target_params(task),
+            "task": STUDY.task_params(task),
+            "spec": task_spec(task),
+        }
+    )
 
 
 def predict_params(task):
     spec = STUDY.tasks[task]
-    return {
-        # one folder holds every language: the list is a setting of what it contains
-        "languages": STUDY.test_languages(task),
-        "task": STUDY.task_params(task),
-        "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
-        "spec": task_spec(task),
-        "retrieval": (
-            STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
-        ),
-    }
+    return steps.rule_settings(
+        {
+            # one folder holds every language: the list is a setting of what it contains
+            "languages": STUDY.test_languages(task),
+            "task": STUDY.task_params(task),
+            "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
+            "spec": task_spec(task),
+            "retrieval": (
+                STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
+            ),
+        }
+    )
 
 
 def score_params(task):
-    return lambda wc: {
-        "languages": STUDY.test_languages(task),
-        "spec": task_spec(task),
-        "setting": STUDY.setting(wc.recipe, task),
-        "chain": STUDY.target_chain(wc.recipe, task),
-    }
+    return lambda wc: steps.rule_settings(
+        {
+            "languages": STUDY.test_languages(task),
+            "spec": task_spec(task),
+            "setting": STUDY.setting(wc.recipe, task),
+            "chain": STUDY.target_chain(wc.recipe, task),
+        }
+    )
 
 
 def aggregate_params():

@@ -42,7 +42,7 @@ from xstilts.steps.reporting import (  # noqa: E402
     tables,
     training_curves,
 )
-from xstilts.steps.runner import STEP_LOCK, log, step  # noqa: E402
+from xstilts.steps.runner import STEP_LOCK, log, rule_settings, step  # noqa: E402
 from xstilts.steps.training import train_stage, train_target  # noqa: E402
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "prepare_data",
     "pretrain",
     "resume_path",
+    "rule_settings",
     "score",
     "step",
     "task_record",
