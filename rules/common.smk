@@ -2,6 +2,7 @@
 from xstilts import paths, steps, workers
 from xstilts.steps import session
 from xstilts.study.config import ConfigError, Study, validate_config
+from xstilts.study.hparams import result_params
 
 try:
     STUDY = Study(config)
@@ -262,7 +263,7 @@ def stage_params(wildcards):
         {
             # the order of a multi-task stage's heads and sampled units
             "task_order": list(tasks),
-            "stage": STUDY.stage_params(stage),
+            "stage": result_params(STUDY.stage_params(stage)),
             "sampling": STUDY.sampling(stage),
             "tasks": {t: STUDY.task_params(t, stage) for t in tasks},
             "specs": {t: task_spec(t) for t in tasks},
@@ -275,7 +276,7 @@ def target_params(wildcards):
     task = wildcards.task
     return steps.rule_settings(
         {
-            "run": STUDY.target_params(task),
+            "run": result_params(STUDY.target_params(task)),
             "task": STUDY.task_params(task),
             "spec": task_spec(task),
         }

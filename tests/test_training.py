@@ -310,6 +310,26 @@ def test_a_checkpoint_of_other_settings_or_inputs_is_discarded(setup, change):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_checkpoint_every_changes_no_weight_and_a_checkpoint_resumes_under_another(setup):
+    """How often a run saves is not a setting of its result (hparams.EXECUTION_KEYS): the same
+    weights with periodic checkpoints every 10 steps or none, and a checkpoint written under
+    one value is resumed under another (before, it was discarded and the run started over)."""
+    none = {**STAGE, "checkpoint_every": 0}
+    _run(setup, "never-saved", setup / "never.resume.pt", none)
+    every_10 = {**STAGE, "checkpoint_every": 10}
+    checkpoint = _checkpoint(setup, "saved", 33, stage=every_10)
+    logs = []
+    summary = _run(setup, "saved", checkpoint, {**STAGE, "checkpoint_every": 7}, logs=logs)
+    assert summary["resumed_from_step"] == 33, logs
+    a, b = _weights(setup / "never-saved"), _weights(setup / "saved")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    # a setting of the result still discards it
+    checkpoint = _checkpoint(setup, "other-lr", 33, stage=every_10)
+    assert (
+        _run(setup, "other-lr", checkpoint, {**every_10, "lr": 1e-3})["resumed_from_step"] is None
+    )
+
+
 def test_lowering_max_steps_below_the_checkpoint_trains_afresh(setup):
     """Before: a checkpoint past the new max_steps left no state to load and failed forever."""
     checkpoint = _checkpoint(setup, "shorter", 77)

@@ -371,6 +371,19 @@ def test_a_config_with_its_keys_in_another_order_reruns_no_data_training_or_eval
         assert jobs <= {"aggregate", "statistics", "tables", "figures", "answer", "all"}, jobs
 
 
+def test_a_checkpoint_interval_set_for_a_cluster_retrains_nothing(study_run, tmp_path):
+    """checkpoint_every says how often a run saves, not what it computes (the weights are the
+    same: test_training.py); before, setting it reran every training job of the study."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / CONFIG).read_text())
+    config["training"]["defaults"]["checkpoint_every"] = 7
+    path = tmp_path / "checkpoints.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake_with(path, study_run, "all", "--dry-run")
+    assert "Nothing to be done" in result.stdout, result.stdout[-3000:]
+
+
 def test_a_narrower_test_language_list_retrains_nothing(study_run, tmp_path):
     """Test languages are the test split's setting only (one data folder per split): fewer of
     them re-predict and re-score the task's models and retrain none (before, the dataset was

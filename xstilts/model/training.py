@@ -224,6 +224,7 @@ def train(
     from xstilts.model.sampling import TaskSampler
     from xstilts.provenance import environment
     from xstilts.runtime import best_device, seed_everything, stop_count, stop_requested_since
+    from xstilts.study.hparams import result_params
 
     started = time.time()
     stops_before = stop_count()  # stop requests made from now on stop this run
@@ -234,7 +235,7 @@ def train(
     fingerprint = {
         **(fingerprint or {}),
         "seed": seed,
-        "stage_params": stage_params,
+        "stage_params": result_params(stage_params),
         "sampling": sampling,
         "tasks": {
             t.name: {

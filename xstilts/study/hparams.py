@@ -28,6 +28,11 @@ STAGE_KEYS = (
     "threads",
     "deterministic",
 )
+# How often a run saves a resumable state, not what it computes: the weights are the same for
+# any value (tests/test_training.py). Not a rule param and not part of a checkpoint's
+# fingerprint, so setting it for a cluster's time limits retrains nothing and a checkpoint
+# written under another value is resumed. Recorded with the model like every key.
+EXECUTION_KEYS = ("checkpoint_every",)
 FEATURE_KEYS = ("max_length", "doc_stride", "max_query_length")
 TASK_KEYS = (
     "batch_size",
@@ -96,6 +101,11 @@ def stage_params(
         if value is not None:
             resolved[key] = value
     return resolved
+
+
+def result_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Run-level hyperparameters less EXECUTION_KEYS: those a trained model depends on."""
+    return {key: value for key, value in params.items() if key not in EXECUTION_KEYS}
 
 
 class DisagreementError(ValueError):
