@@ -2,7 +2,6 @@
 from xstilts import paths, steps, workers
 from xstilts.steps import session
 from xstilts.study.config import ConfigError, Study, validate_config
-from xstilts.study.hparams import result_params
 
 try:
     STUDY = Study(config)
@@ -256,58 +255,19 @@ def task_spec(task):
 
 
 def stage_params(wildcards):
-    chain = wildcards.chain.split("/")
-    stage = chain[-1]
-    tasks = STUDY.stage(stage)["tasks"]
-    return steps.rule_settings(
-        {
-            # the order of a multi-task stage's heads and sampled units
-            "task_order": list(tasks),
-            "stage": result_params(STUDY.stage_params(stage)),
-            "sampling": STUDY.sampling(stage),
-            "tasks": {t: STUDY.task_params(t, stage) for t in tasks},
-            "specs": {t: task_spec(t) for t in tasks},
-            "languages": {t: STUDY.stage_languages(stage, t) for t in tasks},
-        }
-    )
+    return steps.stage_settings(STUDY, wildcards.chain)
 
 
 def target_params(wildcards):
-    task = wildcards.task
-    return steps.rule_settings(
-        {
-            "run": result_params(STUDY.target_params(task)),
-            "task": STUDY.task_params(task),
-            "spec": task_spec(task),
-        }
-    )
+    return steps.target_settings(STUDY, wildcards.task)
 
 
 def predict_params(task):
-    spec = STUDY.tasks[task]
-    return steps.rule_settings(
-        {
-            # one folder holds every language: the list is a setting of what it contains
-            "languages": STUDY.test_languages(task),
-            "task": STUDY.task_params(task),
-            "threads": STUDY.target_params(spec.encoder_from or task).get("threads", 1),
-            "spec": task_spec(task),
-            "retrieval": (
-                STUDY.retrieval_settings(task) if spec.head == "retrieval" else None
-            ),
-        }
-    )
+    return steps.predict_settings(STUDY, task)
 
 
 def score_params(task):
-    return lambda wc: steps.rule_settings(
-        {
-            "languages": STUDY.test_languages(task),
-            "spec": task_spec(task),
-            "setting": STUDY.setting(wc.recipe, task),
-            "chain": STUDY.target_chain(wc.recipe, task),
-        }
-    )
+    return lambda wc: steps.score_settings(STUDY, wc.recipe, task)
 
 
 def aggregate_params():

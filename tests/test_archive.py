@@ -132,6 +132,7 @@ def test_model_identity_hashes_weights_not_metadata(tmp_path):
 def test_unknown_identity_fields_are_named():
     row = {
         "config_hash": "c",
+        "settings_sha256": "s",
         "code_version": "unknown",
         "code_sha256": "not recorded",
         "data_file_sha256": "d",

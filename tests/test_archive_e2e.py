@@ -148,6 +148,7 @@ def test_archiving_refuses_scores_from_another_config(study_run, tmp_path):
     score = run / "results-test/tiny-xlmr/baseline/toy-xcopa/seed1/scores/xb.json"
     record = json.loads(score.read_text())
     record["provenance"]["config_hash"] = "0" * 16
+    record["provenance"]["settings_sha256"] = "1" * 16
     score.write_text(json.dumps(record))
     create = ("create", "--configfile", str(ROOT / CONFIG), "--directory", str(run), "--no-tar")
     # changed by hand: the scores folder's record no longer matches
@@ -160,10 +161,50 @@ def test_archiving_refuses_scores_from_another_config(study_run, tmp_path):
     result = archive_command(*create)
     assert result.returncode == 2
     assert (
-        "results/tiny-xlmr/baseline/toy-xcopa/seed1/scores/xb.json: produced with config hash 0000000000000000"
-        in result.stderr
+        "results/tiny-xlmr/baseline/toy-xcopa/seed1/scores/xb.json: predicted and scored with "
+        "settings 1111111111111111" in result.stderr
     )
     assert not (run / "archives").exists()
+
+
+def test_a_config_change_that_retrained_nothing_archives_as_that_configs_run(study_run, tmp_path):
+    """Narrowing a task's test languages reruns its prediction and scoring only; the models,
+    trained under the old config's hash, have the new config's training settings, so the run
+    archives as the new config's (before: every model and score file was refused for its hash,
+    and the advice was to retrain them all)."""
+    from test_workflow_e2e import snakemake_with
+
+    run = tmp_path / "run"
+    shutil.copytree(study_run / "results-test", run / "results-test")
+    shutil.copytree(study_run / "resources-test", run / "resources-test")
+    shutil.copytree(study_run / ".snakemake", run / ".snakemake")
+    config = yaml.safe_load((ROOT / CONFIG).read_text())
+    config["languages"] = {"toy-xnli": ["en", "xa"]}
+    config["training"]["defaults"]["checkpoint_every"] = 7
+    narrowed = tmp_path / "narrowed.yaml"
+    narrowed.write_text(yaml.safe_dump(config, sort_keys=False))
+    result = snakemake_with(narrowed, run, "all")
+    assert "train_target" not in result.stdout + result.stderr
+    model = json.loads(
+        (run / "results-test/tiny-xlmr/baseline/toy-xnli/seed1/model/xstilts.json").read_text()
+    )
+    out = tmp_path / "archived"
+    result = archive_command(
+        "create",
+        "--configfile",
+        str(narrowed),
+        "--directory",
+        str(run),
+        "--out",
+        str(out),
+        "--no-tar",
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    identities = json.loads((out / "identities/identities.json").read_text())
+    assert model["config_hash"] != identities["config"]["hash"]  # trained under the old config
+    xnli = [c for c in identities["cells"] if c["task"] == "toy-xnli"]
+    assert sorted({c["language"] for c in xnli}) == ["en", "xa"]
+    assert all(c["config_hash"] == identities["config"]["hash"] for c in xnli)  # rescored
 
 
 def test_reproduce_two_cells_gives_identical_scores(archived, tmp_path):

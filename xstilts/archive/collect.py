@@ -16,6 +16,7 @@ from xstilts.study.config import Study
 # The identity of a results cell: which config, code, test data, predictions and model made it.
 IDENTITY_FIELDS = (
     "config_hash",
+    "settings_sha256",
     "code_version",
     "code_sha256",
     "data_file_sha256",
@@ -154,6 +155,7 @@ def cell_row(study: Study, cell: Cell, record: dict, model: dict, root: Path) ->
         "score_file": archived_path(study, cell.score(study.results_dir)),
         "score_sha256": sha256_file(root / cell.score(study.results_dir)),
         "config_hash": prov.get("config_hash"),
+        "settings_sha256": prov.get("settings_sha256"),
         "chain": "/".join(prov.get("chain") or []) or "(none)",
         "code_version": _code_version(prov),
         "trained_code_version": (prov.get("trained_with") or {}).get("code_version"),
@@ -180,14 +182,42 @@ def _commit(code_version: str | None) -> str | None:
     return code_version.removesuffix("-dirty") if code_version else None
 
 
+def expected_settings(study: Study, metadata: dict) -> str | None:
+    """The settings digest this config gives a trained model (its metadata says which), or
+    None for a model whose settings are not recorded (made before they were)."""
+    from xstilts.steps import settings
+
+    kind = metadata.get("kind")
+    if kind == "target":
+        return settings.settings_digest(settings.target_settings(study, metadata["task"]))
+    if kind == "intermediate-stage":
+        chain = "/".join(metadata["chain"])
+        return settings.settings_digest(settings.stage_settings(study, chain))
+    return None
+
+
 def check_run(study: Study, root: Path, rows: list[dict], models: dict[str, dict]) -> list[str]:
     """Every way the run is not one run of this config, one line each: score files or models
-    from another config, scores computed against test data that is not the archived data."""
+    made with other settings than this config gives them, scores computed against test data
+    that is not the archived data. Settings are compared per output (steps.settings): a config
+    change that reran nothing of an output (another task's test languages, a checkpoint
+    interval, the tables' options) leaves it this config's. Outputs that do not record their
+    settings are compared by the whole config's hash."""
+    from xstilts.steps.settings import cell_settings_digest
+
     problems = []
     manifests: dict[str, dict] = {}
     for row in rows:
         where = row["score_file"]
-        if row["config_hash"] != study.hash:
+        if row.get("settings_sha256"):
+            expected = cell_settings_digest(study, row["recipe"], row["task"])
+            if row["settings_sha256"] != expected:
+                problems.append(
+                    f"{where}: predicted and scored with settings {row['settings_sha256']}, "
+                    f"this config gives {expected} (config hash then {row['config_hash']}, "
+                    f"now {study.hash})"
+                )
+        elif row["config_hash"] != study.hash:
             problems.append(
                 f"{where}: produced with config hash {row['config_hash']}, the config hashes to "
                 f"{study.hash}"
@@ -203,8 +233,16 @@ def check_run(study: Study, root: Path, rows: list[dict], models: dict[str, dict
                 f"{folder}/manifest.json has {expected}"
             )
     for path, entry in models.items():
-        trained_with = (entry.get("metadata") or {}).get("config_hash")
-        if trained_with not in (None, study.hash):
+        metadata = entry.get("metadata") or {}
+        trained_with = metadata.get("config_hash")
+        if metadata.get("settings_sha256"):
+            expected = expected_settings(study, metadata)
+            if metadata["settings_sha256"] != expected:
+                problems.append(
+                    f"{path}: trained with settings {metadata['settings_sha256']}, this config "
+                    f"gives {expected} (config hash then {trained_with}, now {study.hash})"
+                )
+        elif trained_with not in (None, study.hash):
             problems.append(
                 f"{path}: trained with config hash {trained_with}, the config hashes to {study.hash}"
             )

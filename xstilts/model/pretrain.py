@@ -167,10 +167,12 @@ def pretrain_mlm(
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(encoded), generator=generator).tolist()
     losses, cursor, first = [], 0, 0
+    from xstilts.study.hparams import result_params
+
     fingerprint = {
         **(fingerprint or {}),
         "architecture": architecture,
-        "params": params,
+        "params": result_params(params),  # a checkpoint of another interval is resumed
         "languages": languages,
     }
     checkpoint_path = Path(checkpoint_path) if checkpoint_path else None

@@ -23,7 +23,6 @@ from xstilts.steps.evaluation import (  # noqa: E402
     predict,
     score,
     study_scores_dirs,
-    task_record,
 )
 from xstilts.steps.models import (  # noqa: E402
     convert_model,
@@ -42,7 +41,15 @@ from xstilts.steps.reporting import (  # noqa: E402
     tables,
     training_curves,
 )
-from xstilts.steps.runner import STEP_LOCK, log, rule_settings, step  # noqa: E402
+from xstilts.steps.runner import STEP_LOCK, log, step  # noqa: E402
+from xstilts.steps.settings import (  # noqa: E402
+    predict_settings,
+    rule_settings,
+    score_settings,
+    stage_settings,
+    target_settings,
+    task_record,
+)
 from xstilts.steps.training import train_stage, train_target  # noqa: E402
 
 __all__ = [
@@ -69,6 +76,10 @@ __all__ = [
     "score",
     "step",
     "task_record",
+    "predict_settings",
+    "score_settings",
+    "stage_settings",
+    "target_settings",
     "tokenize",
     "train_stage",
     "train_target",

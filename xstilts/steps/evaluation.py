@@ -14,6 +14,7 @@ from xstilts.io import (
     write_jsonl,
 )
 from xstilts.steps.runner import log, step
+from xstilts.steps.settings import cell_settings_digest, task_record
 from xstilts.study.config import Study
 
 
@@ -58,21 +59,6 @@ def predict(config: dict, cell: dict, model_dir: str, out_dir: str) -> None:
             write_jsonl(tmp / f"{lang}.jsonl", results[lang])
         write_folder_record(tmp, {"kind": "predictions", "cell": cell, "model_dir": model_dir})
     log(f"predicted {task} for {len(langs)} languages with {model_dir} -> {out_dir}")
-
-
-def task_record(spec) -> dict:
-    """The task spec fields a score file (and its rule's params) depend on."""
-    return {
-        "head": spec.head,
-        "metric": spec.metric,
-        "primary": spec.primary,
-        "labels": list(spec.labels),
-        "category": spec.category,
-        "xtreme_r_analogue": spec.xtreme_r_analogue,
-        "test_split": spec.test.split if spec.test else None,
-        "encoder_from": spec.encoder_from,
-        "candidates": spec.candidates,
-    }
 
 
 @step
@@ -149,6 +135,8 @@ def score_record(study: Study, cell: dict, lang: str, predictions: str, context:
         "provenance": {
             "study": config["study"],
             "config_hash": study.hash,
+            # the digest of the settings the predict and score rules declare (steps.settings)
+            "settings_sha256": cell_settings_digest(study, recipe, task),
             "chain": study.target_chain(recipe, task),
             "seed": seed,
             "data_seed": (config.get("data") or {}).get("seed"),

@@ -31,18 +31,6 @@ STEP_LOCK = threading.RLock()
 _LOG = threading.local()
 
 
-def rule_settings(value):
-    """A rule's settings param in the form Snakemake compares (the repr of each param): every
-    mapping's keys sorted, lists as they are. So the order a config file lists its keys in, or a
-    config rewritten by a tool that sorts them, reruns nothing; a changed value still does. Only
-    for settings whose mappings are looked up by key: an order that matters goes in a list."""
-    if isinstance(value, dict):
-        return {key: rule_settings(value[key]) for key in sorted(value, key=str)}
-    if isinstance(value, list | tuple):
-        return [rule_settings(item) for item in value]
-    return value
-
-
 def log(message: str) -> None:
     """Write a line to the current job's log file (thread-local: jobs may run in threads)."""
     handle = getattr(_LOG, "handle", None)

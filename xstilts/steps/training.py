@@ -8,6 +8,7 @@ from pathlib import Path
 from xstilts import paths
 from xstilts.steps.models import resume_path
 from xstilts.steps.runner import log, step
+from xstilts.steps.settings import settings_digest, stage_settings, target_settings
 from xstilts.study.config import Study
 
 
@@ -85,6 +86,7 @@ def train_stage(
         "stage": stage,
         "init": init_dir,
         "config_hash": study.hash,
+        "settings_sha256": settings_digest(stage_settings(study, chain)),
     }
     summary = train(
         init_dir,
@@ -119,6 +121,7 @@ def train_target(
         "task": task,
         "init": init_dir,
         "config_hash": study.hash,
+        "settings_sha256": settings_digest(target_settings(study, task)),
     }
     tasks = [_train_task(study, model, task, None)]
     summary = train(
