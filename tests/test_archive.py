@@ -116,7 +116,13 @@ def test_regenerated_data_must_match_the_archived_manifests(tmp_path):
     assert data_problems(tmp_path, {"toy-xnli/test": other}) == [
         "toy-xnli/test/en/test.parquet: sha256 aa, archived bb"
     ]
-    assert "no manifest for it" in data_problems(tmp_path, {})[0]
+    assert "no manifest for it" in data_problems(tmp_path, {"toy-xnli/dev": manifest})[0]
+    # an archive of format 1: one data folder per dataset, keyed by its name
+    write_json(tmp_path / "old/data/toy-xnli/manifest.json", manifest)
+    assert data_problems(tmp_path / "old", {"toy-xnli": manifest}) == []
+    assert data_problems(tmp_path / "old", {"toy-xnli": other}) == [
+        "toy-xnli/en/test.parquet: sha256 aa, archived bb"
+    ]
 
 
 def test_model_identity_hashes_weights_not_metadata(tmp_path):

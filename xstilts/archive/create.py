@@ -52,7 +52,9 @@ from xstilts.archive.manifest import write_manifest
 from xstilts.io import atomic_dir, atomic_path, read_json, write_json, write_text
 from xstilts.study.config import Study, load_config
 
-FORMAT_VERSION = 1
+# 2: data manifests per dataset split (identities.json `data` keyed dataset/split), settings
+# digests per cell and model.
+FORMAT_VERSION = 2
 # Copied from the results folder (besides each cell's score file, predictions, model metadata).
 RESULT_GLOBS = (
     "summary/**/*",  # tables, figures, reports

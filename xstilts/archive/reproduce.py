@@ -98,10 +98,14 @@ def _snakemake(snakefile: Path, workdir: Path, targets: list[str], cores: int, e
 
 def data_problems(resources: Path, archived: dict) -> list[str]:
     """Regenerated dataset splits whose files or source differ from the archived manifests
-    (`archived`: keyed dataset/split)."""
+    (`archived`: keyed dataset/split; an archive of format 1 keys them by dataset, one folder
+    each, as its workflow wrote them)."""
     problems = []
-    for manifest in sorted((resources / "data").glob("*/*/manifest.json")):
-        name = f"{manifest.parent.parent.name}/{manifest.parent.name}"
+    per_split = not archived or any("/" in name for name in archived)
+    pattern = "*/*/manifest.json" if per_split else "*/manifest.json"
+    for manifest in sorted((resources / "data").glob(pattern)):
+        folder = manifest.parent
+        name = f"{folder.parent.name}/{folder.name}" if per_split else folder.name
         fresh = read_json(manifest)
         if name not in archived:
             problems.append(f"{name}: regenerated, but the archive has no manifest for it")
@@ -115,7 +119,7 @@ def data_problems(resources: Path, archived: dict) -> list[str]:
                 )
         if fresh["source"] != expected["source"]:
             problems.append(f"{name}: source {fresh['source']} differs from the archived one")
-    if not any((resources / "data").glob("*/*/manifest.json")):
+    if not any((resources / "data").glob(pattern)):
         problems.append(f"{resources}/data: no dataset was prepared")
     return problems
 
