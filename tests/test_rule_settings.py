@@ -1,7 +1,7 @@
 """A rule's settings param (what Snakemake compares to decide a rerun) depends on the values of a
 config, not on the order its keys are listed in; an order that matters stays, as a list."""
 
-from xstilts.steps import rule_settings
+from xstilts.study.settings import rule_settings
 
 
 def test_the_order_of_a_mappings_keys_is_not_a_setting():

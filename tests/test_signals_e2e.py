@@ -50,6 +50,15 @@ def _training_logs(workdir: Path) -> list[Path]:
     return [log for log in found if not log.name.endswith(".attempts.log")]
 
 
+def _wait_for_lock(workdir: Path, process, timeout: float = 600) -> None:
+    """Until the run holds Snakemake's lock on its folder."""
+    deadline = time.time() + timeout
+    while not any((workdir / ".snakemake" / "locks").glob("*.lock")):
+        assert process.poll() is None, process.communicate()[0][-3000:]
+        assert time.time() < deadline, "the run never locked its folder"
+        time.sleep(0.05)
+
+
 def _wait_for_checkpoint(workdir: Path, done: set, process, timeout: float = 600) -> Path:
     """A target training's log (1,500 steps: the stage's 60 can end before the signal lands)
     that has written a step checkpoint and not finished."""
@@ -87,13 +96,16 @@ def test_signals_checkpoint_and_stop_training_and_the_next_run_resumes(reference
             _command(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         try:
-            log = _wait_for_checkpoint(workdir, set(interrupted), process)
             if number == 0:  # while the run is live, --unlock is refused
+                # before a training is waited for: the refusal takes a Snakemake start (seconds
+                # on a loaded machine), long enough for a training to end before its signal
+                _wait_for_lock(workdir, process)
                 unlock = subprocess.run(
                     [*_command(workdir), "--unlock"], capture_output=True, text=True
                 )
                 assert unlock.returncode != 0
                 assert "still live" in unlock.stdout + unlock.stderr
+            log = _wait_for_checkpoint(workdir, set(interrupted), process)
             sent = time.time()
             process.send_signal(signum)
             output, _ = process.communicate(timeout=300)

@@ -185,7 +185,7 @@ def _commit(code_version: str | None) -> str | None:
 def expected_settings(study: Study, metadata: dict) -> str | None:
     """The settings digest this config gives a trained model (its metadata says which), or
     None for a model whose settings are not recorded (made before they were)."""
-    from xstilts.steps import settings
+    from xstilts.study import settings
 
     kind = metadata.get("kind")
     if kind == "target":
@@ -199,11 +199,11 @@ def expected_settings(study: Study, metadata: dict) -> str | None:
 def check_run(study: Study, root: Path, rows: list[dict], models: dict[str, dict]) -> list[str]:
     """Every way the run is not one run of this config, one line each: score files or models
     made with other settings than this config gives them, scores computed against test data
-    that is not the archived data. Settings are compared per output (steps.settings): a config
+    that is not the archived data. Settings are compared per output (study.settings): a config
     change that reran nothing of an output (another task's test languages, a checkpoint
     interval, the tables' options) leaves it this config's. Outputs that do not record their
     settings are compared by the whole config's hash."""
-    from xstilts.steps.settings import cell_settings_digest
+    from xstilts.study.settings import cell_settings_digest
 
     problems = []
     manifests: dict[str, dict] = {}

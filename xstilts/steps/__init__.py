@@ -42,7 +42,8 @@ from xstilts.steps.reporting import (  # noqa: E402
     training_curves,
 )
 from xstilts.steps.runner import STEP_LOCK, log, step  # noqa: E402
-from xstilts.steps.settings import (  # noqa: E402
+from xstilts.steps.training import train_stage, train_target  # noqa: E402
+from xstilts.study.settings import (  # noqa: E402
     predict_settings,
     rule_settings,
     score_settings,
@@ -50,7 +51,6 @@ from xstilts.steps.settings import (  # noqa: E402
     target_settings,
     task_record,
 )
-from xstilts.steps.training import train_stage, train_target  # noqa: E402
 
 __all__ = [
     "STEP_LOCK",

@@ -14,8 +14,8 @@ from xstilts.io import (
     write_jsonl,
 )
 from xstilts.steps.runner import log, step
-from xstilts.steps.settings import cell_settings_digest, task_record
 from xstilts.study.config import Study
+from xstilts.study.settings import cell_settings_digest, task_record
 
 
 @step
@@ -135,7 +135,7 @@ def score_record(study: Study, cell: dict, lang: str, predictions: str, context:
         "provenance": {
             "study": config["study"],
             "config_hash": study.hash,
-            # the digest of the settings the predict and score rules declare (steps.settings)
+            # the digest of the settings the predict and score rules declare (study.settings)
             "settings_sha256": cell_settings_digest(study, recipe, task),
             "chain": study.target_chain(recipe, task),
             "seed": seed,

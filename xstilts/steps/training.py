@@ -8,8 +8,8 @@ from pathlib import Path
 from xstilts import paths
 from xstilts.steps.models import resume_path
 from xstilts.steps.runner import log, step
-from xstilts.steps.settings import settings_digest, stage_settings, target_settings
 from xstilts.study.config import Study
+from xstilts.study.settings import settings_digest, stage_settings, target_settings
 
 
 def _train_task(study: Study, model: str, task: str, stage: str | None):
