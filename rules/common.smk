@@ -222,9 +222,7 @@ def summary_outputs():
 # sorted), so that keys listed in another order rerun none of these jobs; the reporting rules'
 # mappings keep their order, which is the tables' order.
 def dataset_params(wildcards):
-    return steps.rule_settings(
-        steps.data_params(STUDY, wildcards.dataset, wildcards.split)
-    )
+    return steps.data_params(STUDY, wildcards.dataset, wildcards.split)
 
 
 def model_params(wildcards):
@@ -245,9 +243,7 @@ def pretrain_params(wildcards):
 
 
 def feature_params(wildcards):
-    return steps.rule_settings(
-        steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
-    )
+    return steps.feature_params(STUDY, wildcards.dataset, wildcards.model)
 
 
 def task_spec(task):

@@ -44,9 +44,7 @@ rule translate_shard:
             == "transformers"
         ),
     params:
-        settings=lambda wc: steps.rule_settings(
-            steps.data_params(STUDY, wc.dataset, translated_split(wc))
-        ),
+        settings=lambda wc: steps.data_params(STUDY, wc.dataset, translated_split(wc)),
     run:
         steps.translate_shard(
             config,

@@ -130,6 +130,7 @@ def pretrain_mlm(
         stop_count,
         stop_requested_since,
     )
+    from xstilts.study.hparams import result_params
 
     seed = params.get("seed", 0)
     stops_before = stop_count()
@@ -167,8 +168,6 @@ def pretrain_mlm(
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(encoded), generator=generator).tolist()
     losses, cursor, first = [], 0, 0
-    from xstilts.study.hparams import result_params
-
     fingerprint = {
         **(fingerprint or {}),
         "architecture": architecture,

@@ -59,24 +59,28 @@ def prepare_data(
 
 
 def data_params(study: Study, dataset: str, split: str) -> dict:
-    """What one split of a dataset depends on: the prepare rule's params, so a change reruns
-    that split's job and no other (another split's languages are not among them)."""
+    """What one split of a dataset depends on: the prepare rule's params (keys sorted:
+    study.settings.rule_settings), so a change reruns that split's job and no other (another
+    split's languages are not among them)."""
     from xstilts.data.prepare import split_needs
     from xstilts.study.conventions import dataset_conventions
+    from xstilts.study.settings import rule_settings
 
     data = study.config.get("data") or {}
     spec = study.datasets[dataset]
     external = spec["source"].get("kind") in ("hub", "release")  # what they read is chosen
-    return {
-        "spec": spec,
-        "seed": data.get("seed", 13),
-        "size": (data.get("sizes") or {}).get(dataset),
-        "needs": split_needs(spec["source"], study.dataset_needs(dataset), split)
-        if external
-        else None,
-        "release_root": study.release_root,
-        "conventions": dataset_conventions(study.config, spec),
-    }
+    return rule_settings(
+        {
+            "spec": spec,
+            "seed": data.get("seed", 13),
+            "size": (data.get("sizes") or {}).get(dataset),
+            "needs": split_needs(spec["source"], study.dataset_needs(dataset), split)
+            if external
+            else None,
+            "release_root": study.release_root,
+            "conventions": dataset_conventions(study.config, spec),
+        }
+    )
 
 
 def _task_using(study: Study, dataset: str):
@@ -94,17 +98,20 @@ def feature_params(study: Study, dataset: str, model: str | None = None) -> dict
     (training.heads.<head>), never from per-task overrides (a config error); the model's input
     prefix too."""
     from xstilts.study.conventions import feature_conventions
+    from xstilts.study.settings import rule_settings
 
     schema = study.datasets[dataset]["schema"]
     spec = _task_using(study, dataset)
-    return {
-        "schema": schema,
-        "params": study.feature_params(SCHEMA_HEAD.get(schema)),
-        "labels": list(spec.labels) if spec and spec.labels else None,
-        "template": spec.question_template if spec else None,
-        "conventions": feature_conventions(study.config, schema),
-        "prefix": study.input_prefix(model, dataset) if model else None,
-    }
+    return rule_settings(
+        {
+            "schema": schema,
+            "params": study.feature_params(SCHEMA_HEAD.get(schema)),
+            "labels": list(spec.labels) if spec and spec.labels else None,
+            "template": spec.question_template if spec else None,
+            "conventions": feature_conventions(study.config, schema),
+            "prefix": study.input_prefix(model, dataset) if model else None,
+        }
+    )
 
 
 @step
